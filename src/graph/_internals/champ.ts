@@ -1,0 +1,299 @@
+/**
+ * A persistent hash trie (CHAMP: Steindorfer & Vinju, OOPSLA 2015) from string
+ * keys to values.
+ *
+ * Why our own and not immutable.js: the Merkle root of a version is the hash of
+ * its trie nodes, so each node must carry its cached digest, and the store needs
+ * the node layout to encode blocks. CHAMP is canonical (one shape per key set,
+ * deletions re-inline singletons), which makes the root CID history independent.
+ *
+ * Transient updates: an `Edit` token owned by one open transaction lets that
+ * transaction mutate the nodes it created in place instead of path-copying on
+ * every write. Committed nodes are never mutated.
+ */
+
+export type Edit = object;
+
+const BITS = 5;
+const MASK = 0x1f;
+/** Shift at which the 32-bit hash is exhausted and a collision node is used. */
+const MAX_SHIFT = 35;
+
+export class ChampNode<V> {
+  /** Cached Merkle digest of this node's block; cleared on in-place edits. */
+  digest: string | undefined = undefined;
+  constructor(
+    public datamap: number,
+    public nodemap: number,
+    /** Interleaved key, value pairs in bit order (collision node: key order). */
+    public data: unknown[],
+    /** Children in bit order. */
+    public nodes: ChampNode<V>[],
+    public edit: Edit | null,
+    /** True for a collision node (hash exhausted): data is a sorted list. */
+    public readonly collision = false,
+  ) {}
+}
+
+export const EMPTY: ChampNode<never> = new ChampNode<never>(0, 0, [], [], null);
+
+export function emptyNode<V>(): ChampNode<V> {
+  return EMPTY as ChampNode<V>;
+}
+
+/** 32-bit FNV-1a over UTF-16 code units, then a murmur finaliser for spread. */
+export function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function popcount(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+function fragment(hash: number, shift: number): number {
+  return shift >= 32 ? 0 : (hash >>> shift) & MASK;
+}
+
+export function get<V>(node: ChampNode<V>, key: string, hash: number = hashKey(key)): V | undefined {
+  let shift = 0;
+  for (;;) {
+    if (node.collision) {
+      const d = node.data;
+      for (let i = 0; i < d.length; i += 2) if (d[i] === key) return d[i + 1] as V;
+      return undefined;
+    }
+    const bit = 1 << fragment(hash, shift);
+    if (node.datamap & bit) {
+      const i = 2 * popcount(node.datamap & (bit - 1));
+      return node.data[i] === key ? (node.data[i + 1] as V) : undefined;
+    }
+    if (node.nodemap & bit) {
+      node = node.nodes[popcount(node.nodemap & (bit - 1))];
+      shift += BITS;
+      continue;
+    }
+    return undefined;
+  }
+}
+
+/** Out-parameter of set/remove: whether the key set changed size. */
+export interface Change {
+  added: boolean;
+  removed: boolean;
+  /** The value that was replaced or removed, if any. */
+  old: unknown;
+}
+
+export function newChange(): Change {
+  return { added: false, removed: false, old: undefined };
+}
+
+function owned<V>(node: ChampNode<V>, edit: Edit | null): ChampNode<V> {
+  if (edit !== null && node.edit === edit) {
+    node.digest = undefined;
+    return node;
+  }
+  return new ChampNode<V>(node.datamap, node.nodemap, node.data.slice(), node.nodes.slice(), edit, node.collision);
+}
+
+function mergeTwo<V>(k1: string, h1: number, v1: V, k2: string, h2: number, v2: V, shift: number, edit: Edit | null): ChampNode<V> {
+  if (shift >= MAX_SHIFT) {
+    const data = k1 < k2 ? [k1, v1, k2, v2] : [k2, v2, k1, v1];
+    return new ChampNode<V>(0, 0, data, [], edit, true);
+  }
+  const f1 = fragment(h1, shift);
+  const f2 = fragment(h2, shift);
+  if (f1 !== f2) {
+    const data = f1 < f2 ? [k1, v1, k2, v2] : [k2, v2, k1, v1];
+    return new ChampNode<V>((1 << f1) | (1 << f2), 0, data, [], edit);
+  }
+  const child = mergeTwo(k1, h1, v1, k2, h2, v2, shift + BITS, edit);
+  return new ChampNode<V>(0, 1 << f1, [], [child], edit);
+}
+
+export function set<V>(node: ChampNode<V>, key: string, value: V, edit: Edit | null, change: Change, hash: number = hashKey(key), shift = 0): ChampNode<V> {
+  if (node.collision) {
+    const d = node.data;
+    let i = 0;
+    while (i < d.length && (d[i] as string) < key) i += 2;
+    if (i < d.length && d[i] === key) {
+      change.old = d[i + 1];
+      if (d[i + 1] === value) return node;
+      const n = owned(node, edit);
+      n.data[i + 1] = value;
+      return n;
+    }
+    change.added = true;
+    const n = owned(node, edit);
+    n.data.splice(i, 0, key, value);
+    return n;
+  }
+  const bit = 1 << fragment(hash, shift);
+  if (node.datamap & bit) {
+    const idx = popcount(node.datamap & (bit - 1));
+    const k = node.data[2 * idx] as string;
+    if (k === key) {
+      change.old = node.data[2 * idx + 1];
+      if (change.old === value) return node;
+      const n = owned(node, edit);
+      n.data[2 * idx + 1] = value;
+      return n;
+    }
+    // Push both entries one level down.
+    change.added = true;
+    const v = node.data[2 * idx + 1] as V;
+    const child = mergeTwo(k, hashKey(k), v, key, hash, value, shift + BITS, edit);
+    const n = owned(node, edit);
+    n.data.splice(2 * idx, 2);
+    n.datamap ^= bit;
+    n.nodemap |= bit;
+    n.nodes.splice(popcount(n.nodemap & (bit - 1)), 0, child);
+    return n;
+  }
+  if (node.nodemap & bit) {
+    const idx = popcount(node.nodemap & (bit - 1));
+    const child = node.nodes[idx];
+    const next = set(child, key, value, edit, change, hash, shift + BITS);
+    if (next === child) return node;
+    const n = owned(node, edit);
+    n.nodes[idx] = next;
+    return n;
+  }
+  change.added = true;
+  const idx = popcount(node.datamap & (bit - 1));
+  const n = owned(node, edit);
+  n.data.splice(2 * idx, 0, key, value);
+  n.datamap |= bit;
+  return n;
+}
+
+function isSingleton(node: ChampNode<unknown>): boolean {
+  return node.nodes.length === 0 && node.data.length === 2;
+}
+
+export function remove<V>(node: ChampNode<V>, key: string, edit: Edit | null, change: Change, hash: number = hashKey(key), shift = 0): ChampNode<V> {
+  if (node.collision) {
+    const d = node.data;
+    for (let i = 0; i < d.length; i += 2) {
+      if (d[i] === key) {
+        change.removed = true;
+        change.old = d[i + 1];
+        const n = owned(node, edit);
+        n.data.splice(i, 2);
+        return n;
+      }
+    }
+    return node;
+  }
+  const bit = 1 << fragment(hash, shift);
+  if (node.datamap & bit) {
+    const idx = popcount(node.datamap & (bit - 1));
+    if (node.data[2 * idx] !== key) return node;
+    change.removed = true;
+    change.old = node.data[2 * idx + 1];
+    const n = owned(node, edit);
+    n.data.splice(2 * idx, 2);
+    n.datamap ^= bit;
+    return n;
+  }
+  if (node.nodemap & bit) {
+    const idx = popcount(node.nodemap & (bit - 1));
+    const child = node.nodes[idx];
+    const next = remove(child, key, edit, change, hash, shift + BITS);
+    if (next === child) return node;
+    const n = owned(node, edit);
+    if (isSingleton(next)) {
+      // Canonical form: a subtree holding one entry is inlined in its parent.
+      const k = next.data[0];
+      const v = next.data[1];
+      n.nodes.splice(idx, 1);
+      n.nodemap ^= bit;
+      const di = popcount(n.datamap & (bit - 1));
+      n.data.splice(2 * di, 0, k, v);
+      n.datamap |= bit;
+    } else {
+      n.nodes[idx] = next;
+    }
+    return n;
+  }
+  return node;
+}
+
+/** Visits entries in trie order (deterministic for a given key set). Stops when fn returns false. */
+export function forEach<V>(node: ChampNode<V>, fn: (value: V, key: string) => boolean | void): boolean {
+  const d = node.data;
+  for (let i = 0; i < d.length; i += 2) if (fn(d[i + 1] as V, d[i] as string) === false) return false;
+  const ns = node.nodes;
+  for (let i = 0; i < ns.length; i++) if (!forEach(ns[i], fn)) return false;
+  return true;
+}
+
+export function* entries<V>(node: ChampNode<V>): Generator<[string, V]> {
+  const d = node.data;
+  for (let i = 0; i < d.length; i += 2) yield [d[i] as string, d[i + 1] as V];
+  for (const c of node.nodes) yield* entries(c);
+}
+
+/**
+ * Calls `fn` for every key whose value differs between two tries (by identity),
+ * skipping shared subtrees: cost proportional to the difference.
+ */
+export function diff<V>(a: ChampNode<V>, b: ChampNode<V>, fn: (key: string, before: V | undefined, after: V | undefined) => void): void {
+  if (a === b) return;
+  const seen = new Set<string>();
+  forEachDiff(a, b, 0, fn, seen);
+}
+
+function forEachDiff<V>(a: ChampNode<V>, b: ChampNode<V>, shift: number, fn: (key: string, before: V | undefined, after: V | undefined) => void, _seen: Set<string>): void {
+  if (a === b) return;
+  if (a.collision || b.collision || shift >= MAX_SHIFT) {
+    naiveDiff(a, b, fn);
+    return;
+  }
+  for (let f = 0; f < 32; f++) {
+    const bit = 1 << f;
+    const aKind = a.datamap & bit ? 1 : a.nodemap & bit ? 2 : 0;
+    const bKind = b.datamap & bit ? 1 : b.nodemap & bit ? 2 : 0;
+    if (aKind === 0 && bKind === 0) continue;
+    if (aKind === 2 && bKind === 2) {
+      forEachDiff(a.nodes[popcount(a.nodemap & (bit - 1))], b.nodes[popcount(b.nodemap & (bit - 1))], shift + BITS, fn, _seen);
+      continue;
+    }
+    const sa = sliceAt(a, bit, aKind);
+    const sb = sliceAt(b, bit, bKind);
+    naiveDiff(sa, sb, fn);
+  }
+}
+
+function sliceAt<V>(n: ChampNode<V>, bit: number, kind: number): ChampNode<V> {
+  if (kind === 0) return emptyNode<V>();
+  if (kind === 2) return n.nodes[popcount(n.nodemap & (bit - 1))];
+  const i = 2 * popcount(n.datamap & (bit - 1));
+  return new ChampNode<V>(bit, 0, [n.data[i], n.data[i + 1]], [], null);
+}
+
+function naiveDiff<V>(a: ChampNode<V>, b: ChampNode<V>, fn: (key: string, before: V | undefined, after: V | undefined) => void): void {
+  const am = new Map<string, V>();
+  forEach(a, (v, k) => void am.set(k, v));
+  forEach(b, (v, k) => {
+    const before = am.get(k);
+    if (before === undefined) fn(k, undefined, v);
+    else {
+      am.delete(k);
+      if (before !== v) fn(k, before, v);
+    }
+  });
+  for (const [k, v] of am) fn(k, v, undefined);
+}

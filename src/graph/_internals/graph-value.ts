@@ -1,0 +1,225 @@
+import * as champ from './champ.ts';
+import type { ChampNode, Edit } from './champ.ts';
+import type { EdgeRec, NodeRec } from './records.ts';
+
+/** Edges of one type incident to a node in one direction. */
+export interface Bucket {
+  type: string;
+  size: number;
+  set: ChampNode<EdgeRec>;
+  edit: Edit | null;
+}
+
+/** A node's incident edges, grouped by type (few types per node: a small array). */
+export interface Adjacency {
+  out: Bucket[];
+  in: Bucket[];
+  edit: Edit | null;
+}
+
+/** An index entry: the elements with one label or type, and how many. */
+export interface Counted<V> {
+  size: number;
+  set: ChampNode<V>;
+  edit: Edit | null;
+}
+
+/**
+ * One version of the graph as a persistent value: content tries plus the
+ * indexes the matcher uses. Every field is shared with neighbouring versions
+ * except the paths a commit touched.
+ */
+export interface GraphValue {
+  readonly nodes: ChampNode<NodeRec>;
+  readonly edges: ChampNode<EdgeRec>;
+  readonly adj: ChampNode<Adjacency>;
+  readonly byLabel: ChampNode<Counted<NodeRec>>;
+  readonly byType: ChampNode<Counted<EdgeRec>>;
+  readonly nodeCount: number;
+  readonly edgeCount: number;
+}
+
+export const EMPTY_VALUE: GraphValue = Object.freeze({
+  nodes: champ.emptyNode<NodeRec>(),
+  edges: champ.emptyNode<EdgeRec>(),
+  adj: champ.emptyNode<Adjacency>(),
+  byLabel: champ.emptyNode<Counted<NodeRec>>(),
+  byType: champ.emptyNode<Counted<EdgeRec>>(),
+  nodeCount: 0,
+  edgeCount: 0,
+});
+
+const NO_BUCKETS: Bucket[] = [];
+
+/**
+ * A mutable cursor over a GraphValue used by one transaction. It edits the
+ * trie nodes it created in place (transient edit token) and path-copies
+ * everything else, so the base version is never changed. `freeze()` returns
+ * the new persistent value; the cursor must not be used after that.
+ */
+export class Draft implements GraphValue {
+  nodes: ChampNode<NodeRec>;
+  edges: ChampNode<EdgeRec>;
+  adj: ChampNode<Adjacency>;
+  byLabel: ChampNode<Counted<NodeRec>>;
+  byType: ChampNode<Counted<EdgeRec>>;
+  nodeCount: number;
+  edgeCount: number;
+  private edit: Edit = {};
+  private readonly change = champ.newChange();
+
+  constructor(base: GraphValue) {
+    this.nodes = base.nodes;
+    this.edges = base.edges;
+    this.adj = base.adj;
+    this.byLabel = base.byLabel;
+    this.byType = base.byType;
+    this.nodeCount = base.nodeCount;
+    this.edgeCount = base.edgeCount;
+  }
+
+  freeze(): GraphValue {
+    // A fresh token: nodes made so far become immutable for everyone.
+    this.edit = {};
+    return {
+      nodes: this.nodes,
+      edges: this.edges,
+      adj: this.adj,
+      byLabel: this.byLabel,
+      byType: this.byType,
+      nodeCount: this.nodeCount,
+      edgeCount: this.edgeCount,
+    };
+  }
+
+  private ch(): champ.Change {
+    const c = this.change;
+    c.added = false;
+    c.removed = false;
+    c.old = undefined;
+    return c;
+  }
+
+  putNode(rec: NodeRec, before: NodeRec | undefined): void {
+    const c = this.ch();
+    this.nodes = champ.set(this.nodes, rec.id, rec, this.edit, c);
+    if (c.added) this.nodeCount++;
+    if (before !== undefined) {
+      for (const l of before.labels) if (!rec.labels.includes(l)) this.byLabel = indexRemove(this.byLabel, l, rec.id, this.edit, this.ch());
+    }
+    for (const l of rec.labels) this.byLabel = indexPut(this.byLabel, l, rec.id, rec, this.edit, this.ch());
+  }
+
+  removeNode(rec: NodeRec): void {
+    const c = this.ch();
+    this.nodes = champ.remove(this.nodes, rec.id, this.edit, c);
+    if (c.removed) this.nodeCount--;
+    for (const l of rec.labels) this.byLabel = indexRemove(this.byLabel, l, rec.id, this.edit, this.ch());
+  }
+
+  putEdge(rec: EdgeRec): void {
+    const c = this.ch();
+    this.edges = champ.set(this.edges, rec.id, rec, this.edit, c);
+    if (c.added) this.edgeCount++;
+    this.byType = indexPut(this.byType, rec.type, rec.id, rec, this.edit, this.ch());
+    this.adjPut(rec.src, 'out', rec);
+    this.adjPut(rec.dst, 'in', rec);
+  }
+
+  removeEdge(rec: EdgeRec): void {
+    const c = this.ch();
+    this.edges = champ.remove(this.edges, rec.id, this.edit, c);
+    if (c.removed) this.edgeCount--;
+    this.byType = indexRemove(this.byType, rec.type, rec.id, this.edit, this.ch());
+    this.adjRemove(rec.src, 'out', rec);
+    this.adjRemove(rec.dst, 'in', rec);
+  }
+
+  private ownAdj(nodeId: string): Adjacency {
+    const a = champ.get(this.adj, nodeId);
+    if (a !== undefined && a.edit === this.edit) return a;
+    const next: Adjacency = a === undefined ? { out: NO_BUCKETS, in: NO_BUCKETS, edit: this.edit } : { out: a.out, in: a.in, edit: this.edit };
+    this.adj = champ.set(this.adj, nodeId, next, this.edit, this.ch());
+    return next;
+  }
+
+  private adjPut(nodeId: string, dir: 'out' | 'in', rec: EdgeRec): void {
+    const a = this.ownAdj(nodeId);
+    const buckets = a[dir];
+    let i = 0;
+    while (i < buckets.length && buckets[i].type !== rec.type) i++;
+    const c = this.ch();
+    if (i === buckets.length) {
+      const set = champ.set(champ.emptyNode<EdgeRec>(), rec.id, rec, this.edit, c);
+      a[dir] = [...buckets, { type: rec.type, size: 1, set, edit: this.edit }];
+      return;
+    }
+    const b = buckets[i];
+    const set = champ.set(b.set, rec.id, rec, this.edit, c);
+    const size = b.size + (c.added ? 1 : 0);
+    if (b.edit === this.edit) {
+      b.set = set;
+      b.size = size;
+    } else {
+      const copy = buckets.slice();
+      copy[i] = { type: b.type, size, set, edit: this.edit };
+      a[dir] = copy;
+    }
+  }
+
+  private adjRemove(nodeId: string, dir: 'out' | 'in', rec: EdgeRec): void {
+    const a = this.ownAdj(nodeId);
+    const buckets = a[dir];
+    let i = 0;
+    while (i < buckets.length && buckets[i].type !== rec.type) i++;
+    if (i === buckets.length) return;
+    const b = buckets[i];
+    const c = this.ch();
+    const set = champ.remove(b.set, rec.id, this.edit, c);
+    if (!c.removed) return;
+    if (b.size === 1) {
+      a[dir] = buckets.filter((_, j) => j !== i);
+      if (a.out.length === 0 && a.in.length === 0) this.adj = champ.remove(this.adj, nodeId, this.edit, this.ch());
+    } else if (b.edit === this.edit) {
+      b.set = set;
+      b.size--;
+    } else {
+      const copy = buckets.slice();
+      copy[i] = { type: b.type, size: b.size - 1, set, edit: this.edit };
+      a[dir] = copy;
+    }
+  }
+}
+
+function indexPut<V>(index: ChampNode<Counted<V>>, key: string, id: string, value: V, edit: Edit, c: champ.Change): ChampNode<Counted<V>> {
+  const entry = champ.get(index, key);
+  const inner = champ.newChange();
+  if (entry === undefined) {
+    const set = champ.set(champ.emptyNode<V>(), id, value, edit, inner);
+    return champ.set(index, key, { size: 1, set, edit }, edit, c);
+  }
+  const set = champ.set(entry.set, id, value, edit, inner);
+  if (set === entry.set) return index;
+  const size = entry.size + (inner.added ? 1 : 0);
+  if (entry.edit === edit) {
+    entry.set = set;
+    entry.size = size;
+    return index;
+  }
+  return champ.set(index, key, { size, set, edit }, edit, c);
+}
+
+function indexRemove<V>(index: ChampNode<Counted<V>>, key: string, id: string, edit: Edit, c: champ.Change): ChampNode<Counted<V>> {
+  const entry = champ.get(index, key);
+  if (entry === undefined) return index;
+  const inner = champ.newChange();
+  const set = champ.remove(entry.set, id, edit, inner);
+  if (!inner.removed) return index;
+  if (entry.size === 1) return champ.remove(index, key, edit, c);
+  if (entry.edit === edit) {
+    entry.set = set;
+    entry.size--;
+    return index;
+  }
+  return champ.set(index, key, { size: entry.size - 1, set, edit }, edit, c);
+}

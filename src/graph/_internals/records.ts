@@ -1,0 +1,37 @@
+import type { EdgeRecord, NodeRecord, Props } from '../types.ts';
+
+/**
+ * Stored elements. Plain classes rather than frozen objects so that the
+ * Merkle digest of an element can be cached on it; fields are readonly in the
+ * public types and never written after construction.
+ */
+export class NodeRec implements NodeRecord {
+  digest: string | undefined = undefined;
+  constructor(
+    readonly id: string,
+    readonly labels: readonly string[],
+    readonly props: Props,
+  ) {}
+}
+
+export class EdgeRec implements EdgeRecord {
+  digest: string | undefined = undefined;
+  constructor(
+    readonly id: string,
+    readonly type: string,
+    readonly src: string,
+    readonly dst: string,
+    readonly props: Props,
+  ) {}
+}
+
+/** Sorted, de-duplicated, frozen label list. */
+export function normLabels(labels: Iterable<string> | undefined): readonly string[] {
+  if (labels === undefined) return NO_LABELS;
+  const arr = Array.from(new Set(labels));
+  if (arr.length === 0) return NO_LABELS;
+  arr.sort();
+  return Object.freeze(arr);
+}
+
+const NO_LABELS: readonly string[] = Object.freeze([]);

@@ -1,0 +1,10 @@
+export { Store } from './store.ts';
+export type { StoreOptions } from './store.ts';
+export { Transaction } from './transaction.ts';
+export type { Isolation, TransactionOptions } from './transaction.ts';
+export { MemoryBackend } from './backend.ts';
+export type { Backend, CommitEntry, Op } from './backend.ts';
+export { ItonamiError, GraphError, ConflictError } from './errors.ts';
+export type { GraphErrorCode } from './errors.ts';
+export { toGraphology, importGraphology } from './interop.ts';
+export type { CommitInfo, Diff, Direction, EdgeRecord, GraphView, Json, NodeRecord, Props, Snapshot, TxId } from './types.ts';

@@ -1,0 +1,358 @@
+import type { CID } from 'multiformats/cid';
+import * as champ from './_internals/champ.ts';
+import { Draft, EMPTY_VALUE } from './_internals/graph-value.ts';
+import type { GraphValue } from './_internals/graph-value.ts';
+import { jsonEqual, ownJson } from './_internals/json.ts';
+import { cidOf, rootDigest } from './_internals/merkle.ts';
+import type { BlockSink } from './_internals/merkle.ts';
+import { EdgeRec, NodeRec } from './_internals/records.ts';
+import { ValueView } from './_internals/value-view.ts';
+import { MemoryBackend } from './backend.ts';
+import type { Backend, CommitEntry, Op } from './backend.ts';
+import { ConflictError, GraphError } from './errors.ts';
+import { Transaction } from './transaction.ts';
+import type { TransactionOptions, TxHost } from './transaction.ts';
+import type { CommitInfo, Diff, EdgeRecord, Json, NodeRecord, Snapshot, TxId } from './types.ts';
+
+export interface StoreOptions {
+  /** Where the commit log and blocks live; memory by default. */
+  backend?: Backend;
+  /** Milliseconds since the epoch for commit times; `Date.now` by default. */
+  now?: () => number;
+  /**
+   * Compute and hand every new block to the backend at each commit (durable
+   * backends need it). Off for memory: root CIDs are then computed on demand.
+   */
+  eagerBlocks?: boolean;
+}
+
+/** A committed version. */
+class VersionSnapshot extends ValueView implements Snapshot {
+  constructor(
+    private readonly store: Store,
+    readonly tx: TxId,
+    protected readonly value: GraphValue,
+  ) {
+    super();
+  }
+  cid(): CID {
+    return this.store.cid(this.tx);
+  }
+}
+
+class Commit implements CommitInfo {
+  /** @internal */ digest: string | undefined = undefined;
+  constructor(
+    private readonly store: Store,
+    readonly tx: TxId,
+    readonly parentTx: TxId,
+    readonly time: number,
+    readonly meta: Json,
+  ) {}
+  get cid(): CID {
+    return this.store.cid(this.tx);
+  }
+  toJSON(): object {
+    return { tx: this.tx, parentTx: this.parentTx, cid: this.cid.toString(), time: this.time, meta: this.meta };
+  }
+}
+
+/**
+ * The persistent, hash-consed, MVCC property-graph store.
+ *
+ * Every commit makes a new immutable version that shares structure with the
+ * previous one; `at(tx)` returns any version in O(1) and reads on it cost what
+ * reads on the head cost. `cid(tx)` is the Merkle root of a version, a function
+ * of its content only.
+ */
+export class Store implements TxHost {
+  private readonly versions: GraphValue[] = [EMPTY_VALUE];
+  private readonly commits: Commit[];
+  private readonly open = new Set<Transaction>();
+  /** Write keys of commits made while other transactions were open. */
+  private writeLog: { tx: TxId; keys: Set<string> }[] = [];
+  private readonly backend: Backend;
+  private readonly now: () => number;
+  private readonly sink: BlockSink | undefined;
+
+  constructor(options: StoreOptions = {}) {
+    this.backend = options.backend ?? new MemoryBackend();
+    this.now = options.now ?? Date.now;
+    const backend = this.backend;
+    this.sink = options.eagerBlocks ? (d, b) => backend.putBlock(d, b) : undefined;
+    this.commits = [new Commit(this, 0, -1, 0, null)];
+    this.restore();
+  }
+
+  /** TxId of the latest commit (0 for the empty graph). */
+  get headTx(): TxId {
+    return this.versions.length - 1;
+  }
+
+  /** The latest committed version. */
+  head(): Snapshot {
+    return new VersionSnapshot(this, this.headTx, this.versions[this.headTx]);
+  }
+
+  /** The version committed as `tx`. */
+  at(tx: TxId): Snapshot {
+    return new VersionSnapshot(this, tx, this.valueAt('Store.at', tx));
+  }
+
+  /** Starts an optimistic transaction on the head. */
+  begin(options?: TransactionOptions): Transaction {
+    const tx = new Transaction(this, this.headTx, this.versions[this.headTx], options);
+    this.open.add(tx);
+    return tx;
+  }
+
+  /** Runs `fn` in a transaction and commits it; aborts if `fn` throws. */
+  transact<T>(fn: (tx: Transaction) => T, meta: Json = null, options?: TransactionOptions): { result: T; commit: CommitInfo } {
+    const tx = this.begin(options);
+    let result: T;
+    try {
+      result = fn(tx);
+    } catch (e) {
+      tx.abort();
+      throw e;
+    }
+    return { result, commit: tx.commit(meta) };
+  }
+
+  /** Root CID of version `tx` (hashes only what no earlier call hashed). */
+  cid(tx: TxId = this.headTx): CID {
+    const value = this.valueAt('Store.cid', tx);
+    const c = this.commits[tx];
+    if (c.digest === undefined) c.digest = rootDigest(value.nodes, value.edges, this.sink);
+    return cidOf(c.digest);
+  }
+
+  /** Commit metadata of `tx`. */
+  commitInfo(tx: TxId): CommitInfo {
+    this.valueAt('Store.commitInfo', tx);
+    return this.commits[tx];
+  }
+
+  /** Commits from `from` to `to` inclusive (default: all, from TxId 1). */
+  history(from: TxId = 1, to: TxId = this.headTx): CommitInfo[] {
+    if (from < 0) from = 0;
+    if (to > this.headTx) to = this.headTx;
+    return this.commits.slice(from, to + 1);
+  }
+
+  /** The ops of commit `tx` (its delta). */
+  changes(tx: TxId): readonly Op[] {
+    this.valueAt('Store.changes', tx);
+    if (tx === 0) return [];
+    for (const e of this.backend.readCommits(tx)) return e.ops;
+    return [];
+  }
+
+  /** What differs between two versions; cost proportional to the difference. */
+  diff(from: TxId, to: TxId): Diff {
+    const a = this.valueAt('Store.diff', from);
+    const b = this.valueAt('Store.diff', to);
+    const nodes = { added: [] as NodeRecord[], removed: [] as NodeRecord[], changed: [] as { before: NodeRecord; after: NodeRecord }[] };
+    const edges = { added: [] as EdgeRecord[], removed: [] as EdgeRecord[], changed: [] as { before: EdgeRecord; after: EdgeRecord }[] };
+    champ.diff(a.nodes, b.nodes, (_k, before, after) => {
+      if (before === undefined) nodes.added.push(after!);
+      else if (after === undefined) nodes.removed.push(before);
+      else if (!sameNode(before, after)) nodes.changed.push({ before, after });
+    });
+    champ.diff(a.edges, b.edges, (_k, before, after) => {
+      if (before === undefined) edges.added.push(after!);
+      else if (after === undefined) edges.removed.push(before);
+      else if (!jsonEqual(before.props, after.props)) edges.changed.push({ before, after });
+    });
+    return { from, to, nodes, edges };
+  }
+
+  /** Resolves once every commit so far is durable in the backend. */
+  sync(): Promise<void> {
+    return this.backend.sync();
+  }
+
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+
+  // ---- TxHost ----
+
+  /** @internal */
+  finish(tx: Transaction, meta: Json): CommitInfo {
+    const ownedMeta = ownJson('Transaction.commit: meta', meta);
+    for (const id of tx.dropped) {
+      if (champ.get(tx.draft.nodes, id) !== undefined) continue; // re-added later in the same transaction
+      const a = champ.get(tx.draft.adj, id);
+      if (a !== undefined && (a.out.length > 0 || a.in.length > 0)) {
+        let edgeId = '';
+        champ.forEach((a.out[0] ?? a.in[0]).set, (_v, k) => {
+          edgeId = k;
+          return false;
+        });
+        throw new GraphError('DANGLING_EDGE', `Transaction.commit: node "${id}" is deleted but still has edge "${edgeId}"`);
+      }
+    }
+    let value: GraphValue;
+    if (tx.base === this.headTx) {
+      value = tx.draft.freeze();
+    } else {
+      this.validate(tx);
+      const d = new Draft(this.versions[this.headTx]);
+      for (const op of tx.ops) applyOp(d, op);
+      value = d.freeze();
+    }
+    const parentTx = this.headTx;
+    const txId = parentTx + 1;
+    const commit = new Commit(this, txId, parentTx, this.now(), ownedMeta);
+    this.versions.push(value);
+    this.commits.push(commit);
+    if (this.open.size > 1) this.writeLog.push({ tx: txId, keys: writeKeys(tx.ops) });
+    let cid: string | undefined;
+    if (this.sink !== undefined) cid = this.cid(txId).toString();
+    this.backend.append({ tx: txId, parentTx, time: commit.time, meta: ownedMeta, ops: tx.ops, cid });
+    return commit;
+  }
+
+  /** @internal */
+  release(tx: Transaction): void {
+    this.open.delete(tx);
+    if (this.writeLog.length === 0) return;
+    let min = Infinity;
+    for (const t of this.open) if (t.base < min) min = t.base;
+    let i = 0;
+    while (i < this.writeLog.length && this.writeLog[i].tx <= min) i++;
+    if (i > 0) this.writeLog = this.writeLog.slice(i);
+  }
+
+  // ---- internals ----
+
+  private validate(tx: Transaction): void {
+    const reads = tx.reads === null ? new Set<string>() : new Set(tx.reads);
+    const writes = new Set<string>();
+    for (const op of tx.ops) {
+      switch (op.op) {
+        case 'addNode':
+        case 'updateNode':
+        case 'dropNode':
+          writes.add('n:' + op.node.id);
+          if (op.op === 'dropNode') reads.add('a:' + op.node.id);
+          break;
+        case 'addEdge':
+          reads.add('n:' + op.edge.src);
+          reads.add('n:' + op.edge.dst);
+          writes.add('e:' + op.edge.id);
+          break;
+        case 'updateEdge':
+        case 'dropEdge':
+          writes.add('e:' + op.edge.id);
+          break;
+      }
+    }
+    const fullScan = reads.has('*');
+    for (const entry of this.writeLog) {
+      if (entry.tx <= tx.base) continue;
+      const common: string[] = [];
+      if (fullScan && entry.keys.size > 0) common.push('*');
+      for (const k of reads) if (entry.keys.has(k)) common.push(k);
+      for (const k of writes) if (entry.keys.has(k)) common.push(k);
+      if (common.length > 0) {
+        throw new ConflictError(
+          `Transaction.commit: conflict with commit ${entry.tx} on ${common.slice(0, 3).join(', ')}${common.length > 3 ? ', ...' : ''} (transaction based on ${tx.base})`,
+          tx.base,
+          entry.tx,
+          common,
+        );
+      }
+    }
+  }
+
+  private valueAt(method: string, tx: TxId): GraphValue {
+    if (!Number.isInteger(tx) || tx < 0 || tx > this.headTx) {
+      throw new GraphError('TX_NOT_FOUND', `${method}: TxId ${tx} does not exist (the store has TxIds 0 to ${this.headTx})`);
+    }
+    return this.versions[tx];
+  }
+
+  /** Rebuilds versions from the backend's commit log (empty for a new memory backend). */
+  private restore(): void {
+    let draft: Draft | undefined;
+    for (const entry of this.backend.readCommits(1)) {
+      if (entry.tx !== this.headTx + 1) throw new GraphError('BACKEND', `Store: commit log jumps from TxId ${this.headTx} to ${entry.tx}`);
+      draft ??= new Draft(this.versions[this.headTx]);
+      for (const op of entry.ops) applyOp(draft, reviveOp(op));
+      this.versions.push(draft.freeze());
+      this.commits.push(new Commit(this, entry.tx, entry.parentTx, entry.time, entry.meta));
+    }
+  }
+}
+
+function sameNode(a: NodeRecord, b: NodeRecord): boolean {
+  if (a.labels.length !== b.labels.length) return false;
+  for (let i = 0; i < a.labels.length; i++) if (a.labels[i] !== b.labels[i]) return false;
+  return jsonEqual(a.props, b.props);
+}
+
+/** Keys a commit wrote: elements, plus the indexes (label, type, adjacency) that readers may have scanned. */
+function writeKeys(ops: readonly Op[]): Set<string> {
+  const keys = new Set<string>();
+  for (const op of ops) {
+    if (op.op === 'addNode' || op.op === 'dropNode' || op.op === 'updateNode') {
+      keys.add('n:' + op.node.id);
+      for (const l of op.node.labels) keys.add('l:' + l);
+      if (op.op === 'updateNode') for (const l of op.before.labels) keys.add('l:' + l);
+    } else {
+      const e = op.edge;
+      keys.add('e:' + e.id);
+      keys.add('t:' + e.type);
+      keys.add('a:' + e.src);
+      keys.add('a:' + e.dst);
+    }
+  }
+  return keys;
+}
+
+/** Applies one op to a draft (used to rebase a transaction and to restore a log). */
+function applyOp(d: Draft, op: Op): void {
+  switch (op.op) {
+    case 'addNode':
+      d.putNode(op.node as NodeRec, undefined);
+      break;
+    case 'updateNode':
+      d.putNode(op.node as NodeRec, champ.get(d.nodes, op.node.id));
+      break;
+    case 'dropNode':
+      d.removeNode(champ.get(d.nodes, op.node.id) ?? (op.node as NodeRec));
+      break;
+    case 'addEdge':
+    case 'updateEdge':
+      d.putEdge(op.edge as EdgeRec);
+      break;
+    case 'dropEdge':
+      d.removeEdge(champ.get(d.edges, op.edge.id) ?? (op.edge as EdgeRec));
+      break;
+  }
+}
+
+/** Ops read back from a durable log are plain objects: make them records. */
+function reviveOp(op: Op): Op {
+  switch (op.op) {
+    case 'addNode':
+    case 'dropNode':
+      return { op: op.op, node: toNodeRec(op.node) };
+    case 'updateNode':
+      return { op: op.op, before: toNodeRec(op.before), node: toNodeRec(op.node) };
+    case 'addEdge':
+    case 'dropEdge':
+      return { op: op.op, edge: toEdgeRec(op.edge) };
+    case 'updateEdge':
+      return { op: op.op, before: toEdgeRec(op.before), edge: toEdgeRec(op.edge) };
+  }
+}
+
+function toNodeRec(n: NodeRecord): NodeRec {
+  return n instanceof NodeRec ? n : new NodeRec(n.id, Object.freeze([...n.labels]), n.props);
+}
+function toEdgeRec(e: EdgeRecord): EdgeRec {
+  return e instanceof EdgeRec ? e : new EdgeRec(e.id, e.type, e.src, e.dst, e.props);
+}

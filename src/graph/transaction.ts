@@ -1,0 +1,236 @@
+import * as champ from './_internals/champ.ts';
+import { Draft } from './_internals/graph-value.ts';
+import type { GraphValue } from './_internals/graph-value.ts';
+import { ownProps } from './_internals/json.ts';
+import { EdgeRec, NodeRec, normLabels } from './_internals/records.ts';
+import { ValueView } from './_internals/value-view.ts';
+import type { Op } from './backend.ts';
+import { GraphError } from './errors.ts';
+import type { CommitInfo, Direction, EdgeRecord, Json, NodeRecord, Props, TxId } from './types.ts';
+
+/**
+ * 'serializable' (default) records what the transaction reads and fails the
+ * commit if a concurrent commit wrote any of it; 'snapshot' checks only
+ * write-write conflicts on elements and records no reads (cheaper; the rule
+ * engine uses it when it is the only writer).
+ */
+export type Isolation = 'serializable' | 'snapshot';
+
+export interface TransactionOptions {
+  isolation?: Isolation;
+}
+
+/** The store side of a transaction (implemented by Store). */
+export interface TxHost {
+  readonly headTx: TxId;
+  finish(tx: Transaction, meta: Json): CommitInfo;
+  release(tx: Transaction): void;
+}
+
+type Visit<T> = (x: T) => boolean | void;
+
+/**
+ * An optimistic transaction. It reads its base version plus its own writes,
+ * and commits only if no commit since its base touched what it read or wrote
+ * (first committer wins: `ConflictError`). An operation that fails validation
+ * throws and leaves the transaction as it was; a failed commit changes nothing.
+ */
+export class Transaction extends ValueView {
+  readonly tx: TxId;
+  /** @internal */ readonly draft: Draft;
+  /** @internal */ readonly ops: Op[] = [];
+  /** @internal */ readonly reads: string[] | null;
+  /** @internal */ readonly dropped = new Set<string>();
+  private closed = false;
+
+  /** @internal */
+  constructor(
+    private readonly host: TxHost,
+    base: TxId,
+    baseValue: GraphValue,
+    options: TransactionOptions = {},
+  ) {
+    super();
+    this.tx = base;
+    this.draft = new Draft(baseValue);
+    this.reads = options.isolation === 'snapshot' ? null : [];
+  }
+
+  /** The TxId this transaction started from. */
+  get base(): TxId {
+    return this.tx;
+  }
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+  protected get value(): GraphValue {
+    return this.draft;
+  }
+
+  // ---- reads (recorded for serializable validation) ----
+
+  override getNode(id: string): NodeRecord | undefined {
+    this.reads?.push('n:' + id);
+    return super.getNode(id);
+  }
+  override getEdge(id: string): EdgeRecord | undefined {
+    this.reads?.push('e:' + id);
+    return super.getEdge(id);
+  }
+  override forEachNode(fn: Visit<NodeRecord>): void {
+    this.reads?.push('*');
+    super.forEachNode(fn);
+  }
+  override forEachEdge(fn: Visit<EdgeRecord>): void {
+    this.reads?.push('*');
+    super.forEachEdge(fn);
+  }
+  override forEachNodeWithLabel(label: string, fn: Visit<NodeRecord>): void {
+    this.reads?.push('l:' + label);
+    super.forEachNodeWithLabel(label, fn);
+  }
+  override forEachEdgeOfType(type: string, fn: Visit<EdgeRecord>): void {
+    this.reads?.push('t:' + type);
+    super.forEachEdgeOfType(type, fn);
+  }
+  override forEachIncident(nodeId: string, dir: Direction, type: string | undefined, fn: Visit<EdgeRecord>): void {
+    this.reads?.push('a:' + nodeId);
+    super.forEachIncident(nodeId, dir, type, fn);
+  }
+  override degree(nodeId: string, dir: Direction, type?: string): number {
+    this.reads?.push('a:' + nodeId);
+    return super.degree(nodeId, dir, type);
+  }
+  override countLabel(label: string): number {
+    this.reads?.push('l:' + label);
+    return super.countLabel(label);
+  }
+  override countType(type: string): number {
+    this.reads?.push('t:' + type);
+    return super.countType(type);
+  }
+
+  // ---- writes ----
+
+  addNode(id: string, labels?: Iterable<string>, props?: Props): NodeRecord {
+    this.check('addNode', id);
+    if (champ.get(this.draft.nodes, id) !== undefined) throw new GraphError('DUPLICATE_ID', `Transaction.addNode: node "${id}" already exists`);
+    const rec = new NodeRec(id, labelsOf('addNode', id, labels), ownProps(`Transaction.addNode: node "${id}"`, props));
+    this.draft.putNode(rec, undefined);
+    this.dropped.delete(id);
+    this.ops.push({ op: 'addNode', node: rec });
+    return rec;
+  }
+
+  addEdge(id: string, type: string, src: string, dst: string, props?: Props): EdgeRecord {
+    this.check('addEdge', id);
+    if (typeof type !== 'string' || type === '') throw new GraphError('INVALID_ARGUMENT', `Transaction.addEdge: edge "${id}" needs a non-empty type`);
+    if (champ.get(this.draft.edges, id) !== undefined) throw new GraphError('DUPLICATE_ID', `Transaction.addEdge: edge "${id}" already exists`);
+    if (champ.get(this.draft.nodes, src) === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.addEdge: edge "${id}" starts at missing node "${src}"`);
+    if (champ.get(this.draft.nodes, dst) === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.addEdge: edge "${id}" ends at missing node "${dst}"`);
+    const rec = new EdgeRec(id, type, src, dst, ownProps(`Transaction.addEdge: edge "${id}"`, props));
+    this.draft.putEdge(rec);
+    this.ops.push({ op: 'addEdge', edge: rec });
+    return rec;
+  }
+
+  /** Replaces the labels and/or the properties of a node (omitted parts stay). */
+  updateNode(id: string, update: { labels?: Iterable<string>; props?: Props }): NodeRecord {
+    this.check('updateNode', id);
+    const before = champ.get(this.draft.nodes, id);
+    if (before === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.updateNode: node "${id}" does not exist`);
+    const labels = update.labels === undefined ? before.labels : labelsOf('updateNode', id, update.labels);
+    const props = update.props === undefined ? before.props : ownProps(`Transaction.updateNode: node "${id}"`, update.props);
+    const rec = new NodeRec(id, labels, props);
+    this.draft.putNode(rec, before);
+    this.ops.push({ op: 'updateNode', before, node: rec });
+    return rec;
+  }
+
+  /** Sets some properties of a node, keeping the others; `undefined` removes one. */
+  mergeNodeProps(id: string, props: { readonly [key: string]: Json | undefined }): NodeRecord {
+    const before = this.getNode(id);
+    if (before === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.mergeNodeProps: node "${id}" does not exist`);
+    return this.updateNode(id, { props: merged(before.props, props) });
+  }
+
+  /** Replaces the properties of an edge. */
+  updateEdge(id: string, update: { props: Props }): EdgeRecord {
+    this.check('updateEdge', id);
+    const before = champ.get(this.draft.edges, id);
+    if (before === undefined) throw new GraphError('EDGE_NOT_FOUND', `Transaction.updateEdge: edge "${id}" does not exist`);
+    const rec = new EdgeRec(id, before.type, before.src, before.dst, ownProps(`Transaction.updateEdge: edge "${id}"`, update.props));
+    this.draft.putEdge(rec);
+    this.ops.push({ op: 'updateEdge', before, edge: rec });
+    return rec;
+  }
+
+  mergeEdgeProps(id: string, props: { readonly [key: string]: Json | undefined }): EdgeRecord {
+    const before = this.getEdge(id);
+    if (before === undefined) throw new GraphError('EDGE_NOT_FOUND', `Transaction.mergeEdgeProps: edge "${id}" does not exist`);
+    return this.updateEdge(id, { props: merged(before.props, props) });
+  }
+
+  /**
+   * Deletes a node. Its edges must be gone by commit time (deleted before or
+   * after this call in the same transaction), else the commit fails with
+   * DANGLING_EDGE.
+   */
+  dropNode(id: string): void {
+    this.check('dropNode', id);
+    const before = champ.get(this.draft.nodes, id);
+    if (before === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.dropNode: node "${id}" does not exist`);
+    this.draft.removeNode(before);
+    this.dropped.add(id);
+    this.ops.push({ op: 'dropNode', node: before });
+  }
+
+  dropEdge(id: string): void {
+    this.check('dropEdge', id);
+    const before = champ.get(this.draft.edges, id);
+    if (before === undefined) throw new GraphError('EDGE_NOT_FOUND', `Transaction.dropEdge: edge "${id}" does not exist`);
+    this.draft.removeEdge(before);
+    this.ops.push({ op: 'dropEdge', edge: before });
+  }
+
+  /** Commits; throws ConflictError (first committer wins) or a validation error. Either way the transaction is closed. */
+  commit(meta: Json = null): CommitInfo {
+    if (this.closed) throw new GraphError('TX_CLOSED', 'Transaction.commit: the transaction is already closed');
+    this.closed = true;
+    try {
+      return this.host.finish(this, meta);
+    } finally {
+      this.host.release(this);
+    }
+  }
+
+  /** Discards the transaction. */
+  abort(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.host.release(this);
+  }
+
+  private check(method: string, id: string): void {
+    if (this.closed) throw new GraphError('TX_CLOSED', `Transaction.${method}: the transaction is already closed`);
+    if (typeof id !== 'string' || id === '') throw new GraphError('INVALID_ARGUMENT', `Transaction.${method}: an id must be a non-empty string, got ${JSON.stringify(id)}`);
+  }
+}
+
+function labelsOf(method: string, id: string, labels: Iterable<string> | undefined): readonly string[] {
+  const out = normLabels(labels);
+  for (const l of out) {
+    if (typeof l !== 'string' || l === '') throw new GraphError('INVALID_ARGUMENT', `Transaction.${method}: node "${id}" has an invalid label ${JSON.stringify(l)}`);
+  }
+  return out;
+}
+
+function merged(base: Props, patch: { readonly [key: string]: Json | undefined }): Props {
+  const out: Record<string, Json> = { ...base };
+  for (const k of Object.keys(patch)) {
+    const v = patch[k];
+    if (v === undefined) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
