@@ -14,10 +14,10 @@
 
 export type Edit = object;
 
-const BITS = 5;
-const MASK = 0x1f;
+const BITS = 4;
+const MASK = 0xf;
 /** Shift at which the 32-bit hash is exhausted and a collision node is used. */
-const MAX_SHIFT = 35;
+const MAX_SHIFT = 32;
 
 export class ChampNode<V> {
   /** Cached Merkle digest of this node's block; cleared on in-place edits. */
@@ -40,6 +40,9 @@ export const EMPTY: ChampNode<never> = new ChampNode<never>(0, 0, [], [], null);
 export function emptyNode<V>(): ChampNode<V> {
   return EMPTY as ChampNode<V>;
 }
+
+/** The key hash in use; tests swap in degenerate hashes to exercise collisions. */
+export const hashing = { hash: hashKey as (key: string) => number };
 
 /** 32-bit FNV-1a over UTF-16 code units, then a murmur finaliser for spread. */
 export function hashKey(key: string): number {
@@ -66,7 +69,7 @@ function fragment(hash: number, shift: number): number {
   return shift >= 32 ? 0 : (hash >>> shift) & MASK;
 }
 
-export function get<V>(node: ChampNode<V>, key: string, hash: number = hashKey(key)): V | undefined {
+export function get<V>(node: ChampNode<V>, key: string, hash: number = hashing.hash(key)): V | undefined {
   let shift = 0;
   for (;;) {
     if (node.collision) {
@@ -123,7 +126,7 @@ function mergeTwo<V>(k1: string, h1: number, v1: V, k2: string, h2: number, v2: 
   return new ChampNode<V>(0, 1 << f1, [], [child], edit);
 }
 
-export function set<V>(node: ChampNode<V>, key: string, value: V, edit: Edit | null, change: Change, hash: number = hashKey(key), shift = 0): ChampNode<V> {
+export function set<V>(node: ChampNode<V>, key: string, value: V, edit: Edit | null, change: Change, hash: number = hashing.hash(key), shift = 0): ChampNode<V> {
   if (node.collision) {
     const d = node.data;
     let i = 0;
@@ -154,7 +157,7 @@ export function set<V>(node: ChampNode<V>, key: string, value: V, edit: Edit | n
     // Push both entries one level down.
     change.added = true;
     const v = node.data[2 * idx + 1] as V;
-    const child = mergeTwo(k, hashKey(k), v, key, hash, value, shift + BITS, edit);
+    const child = mergeTwo(k, hashing.hash(k), v, key, hash, value, shift + BITS, edit);
     const n = owned(node, edit);
     n.data.splice(2 * idx, 2);
     n.datamap ^= bit;
@@ -166,7 +169,11 @@ export function set<V>(node: ChampNode<V>, key: string, value: V, edit: Edit | n
     const idx = popcount(node.nodemap & (bit - 1));
     const child = node.nodes[idx];
     const next = set(child, key, value, edit, change, hash, shift + BITS);
-    if (next === child) return node;
+    if (next === child) {
+      // Unchanged, or changed in place (then this node is ours too).
+      if (edit !== null && node.edit === edit) node.digest = undefined;
+      return node;
+    }
     const n = owned(node, edit);
     n.nodes[idx] = next;
     return n;
@@ -183,7 +190,7 @@ function isSingleton(node: ChampNode<unknown>): boolean {
   return node.nodes.length === 0 && node.data.length === 2;
 }
 
-export function remove<V>(node: ChampNode<V>, key: string, edit: Edit | null, change: Change, hash: number = hashKey(key), shift = 0): ChampNode<V> {
+export function remove<V>(node: ChampNode<V>, key: string, edit: Edit | null, change: Change, hash: number = hashing.hash(key), shift = 0): ChampNode<V> {
   if (node.collision) {
     const d = node.data;
     for (let i = 0; i < d.length; i += 2) {
@@ -212,7 +219,8 @@ export function remove<V>(node: ChampNode<V>, key: string, edit: Edit | null, ch
     const idx = popcount(node.nodemap & (bit - 1));
     const child = node.nodes[idx];
     const next = remove(child, key, edit, change, hash, shift + BITS);
-    if (next === child) return node;
+    if (!change.removed) return node;
+    // A child changed in place means this node is ours too: owned() returns it.
     const n = owned(node, edit);
     if (isSingleton(next)) {
       // Canonical form: a subtree holding one entry is inlined in its parent.
@@ -262,7 +270,7 @@ function forEachDiff<V>(a: ChampNode<V>, b: ChampNode<V>, shift: number, fn: (ke
     naiveDiff(a, b, fn);
     return;
   }
-  for (let f = 0; f < 32; f++) {
+  for (let f = 0; f <= MASK; f++) {
     const bit = 1 << f;
     const aKind = a.datamap & bit ? 1 : a.nodemap & bit ? 2 : 0;
     const bKind = b.datamap & bit ? 1 : b.nodemap & bit ? 2 : 0;

@@ -199,7 +199,7 @@ function indexPut<V>(index: ChampNode<Counted<V>>, key: string, id: string, valu
     return champ.set(index, key, { size: 1, set, edit }, edit, c);
   }
   const set = champ.set(entry.set, id, value, edit, inner);
-  if (set === entry.set) return index;
+  if (set === entry.set && !inner.added) return index;
   const size = entry.size + (inner.added ? 1 : 0);
   if (entry.edit === edit) {
     entry.set = set;

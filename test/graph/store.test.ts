@@ -1,0 +1,265 @@
+import { describe, expect, it } from 'vitest';
+import { ConflictError, GraphError, Store, importGraphology, toGraphology } from '../../src/graph/index.ts';
+import type { ItonamiError } from '../../src/graph/index.ts';
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return (e as ItonamiError).code;
+  }
+  return undefined;
+}
+
+function small(): Store {
+  const s = new Store();
+  s.transact((tx) => {
+    tx.addNode('a', ['Person'], { name: 'Ann', age: 30 });
+    tx.addNode('b', ['Person', 'Admin'], { name: 'Bob' });
+    tx.addEdge('ab', 'KNOWS', 'a', 'b', { since: 2020 });
+  });
+  return s;
+}
+
+describe('Store basics', () => {
+  it('starts empty at TxId 0 and counts commits from 1', () => {
+    const s = new Store();
+    expect(s.headTx).toBe(0);
+    expect(s.head().nodeCount).toBe(0);
+    const c = s.transact((tx) => void tx.addNode('x')).commit;
+    expect(c.tx).toBe(1);
+    expect(c.parentTx).toBe(0);
+    expect(s.headTx).toBe(1);
+  });
+
+  it('stores labels sorted and props frozen, and reads back by id, label, type and adjacency', () => {
+    const s = small();
+    const h = s.head();
+    expect(h.getNode('b')?.labels).toEqual(['Admin', 'Person']);
+    expect(Object.isFrozen(h.getNode('a')?.props)).toBe(true);
+    const persons: string[] = [];
+    h.forEachNodeWithLabel('Person', (n) => void persons.push(n.id));
+    expect(persons.sort()).toEqual(['a', 'b']);
+    expect(h.countLabel('Admin')).toBe(1);
+    expect(h.countType('KNOWS')).toBe(1);
+    const out: string[] = [];
+    h.forEachIncident('a', 'out', 'KNOWS', (e) => void out.push(e.dst));
+    expect(out).toEqual(['b']);
+    expect(h.degree('b', 'in')).toBe(1);
+    expect(h.degree('b', 'out')).toBe(0);
+    expect(h.labelCounts().get('Person')).toBe(2);
+    expect(h.typeCounts().get('KNOWS')).toBe(1);
+  });
+
+  it('supports parallel edges and self-loops', () => {
+    const s = new Store();
+    s.transact((tx) => {
+      tx.addNode('a');
+      tx.addEdge('l', 'SELF', 'a', 'a');
+      tx.addEdge('p1', 'R', 'a', 'a');
+      tx.addEdge('p2', 'R', 'a', 'a');
+    });
+    expect(s.head().degree('a', 'out')).toBe(3);
+    expect(s.head().degree('a', 'in')).toBe(3);
+    expect(s.head().edgeCount).toBe(3);
+  });
+
+  it('keeps every version readable and unchanged after later commits', () => {
+    const s = small();
+    s.transact((tx) => {
+      tx.updateNode('a', { props: { name: 'Ann', age: 31 } });
+      tx.dropEdge('ab');
+    });
+    expect(s.at(1).getNode('a')?.props.age).toBe(30);
+    expect(s.at(1).hasEdge('ab')).toBe(true);
+    expect(s.at(2).getNode('a')?.props.age).toBe(31);
+    expect(s.at(2).hasEdge('ab')).toBe(false);
+    expect(s.at(0).nodeCount).toBe(0);
+  });
+
+  it('lists history with metadata and diffs two versions', () => {
+    const s = small();
+    s.transact((tx) => {
+      tx.mergeNodeProps('a', { age: 31 });
+      tx.addNode('c', ['Person']);
+      tx.dropEdge('ab');
+    }, { rule: 'birthday' });
+    const h = s.history();
+    expect(h.map((c) => c.tx)).toEqual([1, 2]);
+    expect(h[1].meta).toEqual({ rule: 'birthday' });
+    expect(h[1].cid.toString()).toBe(s.cid(2).toString());
+    const d = s.diff(1, 2);
+    expect(d.nodes.added.map((n) => n.id)).toEqual(['c']);
+    expect(d.nodes.changed.map((c) => [c.before.props.age, c.after.props.age])).toEqual([[30, 31]]);
+    expect(d.edges.removed.map((e) => e.id)).toEqual(['ab']);
+    expect(s.diff(2, 1).edges.added.map((e) => e.id)).toEqual(['ab']);
+    expect(s.diff(2, 2).nodes.added).toEqual([]);
+  });
+
+  it('reports a TxId that does not exist', () => {
+    const s = small();
+    expect(codeOf(() => s.at(5))).toBe('TX_NOT_FOUND');
+    expect(codeOf(() => s.at(-1))).toBe('TX_NOT_FOUND');
+    expect(codeOf(() => s.at(1.5))).toBe('TX_NOT_FOUND');
+    expect(codeOf(() => s.diff(0, 9))).toBe('TX_NOT_FOUND');
+  });
+});
+
+describe('Store bad input', () => {
+  it('rejects an edge to a missing node, naming both', () => {
+    const s = small();
+    const tx = s.begin();
+    try {
+      tx.addEdge('x', 'T', 'a', 'zzz');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(GraphError);
+      expect((e as GraphError).code).toBe('NODE_NOT_FOUND');
+      expect((e as Error).message).toContain('"x"');
+      expect((e as Error).message).toContain('"zzz"');
+    }
+  });
+
+  it('rejects duplicate ids', () => {
+    const s = small();
+    expect(codeOf(() => s.transact((tx) => void tx.addNode('a')))).toBe('DUPLICATE_ID');
+    expect(codeOf(() => s.transact((tx) => void tx.addEdge('ab', 'T', 'a', 'b')))).toBe('DUPLICATE_ID');
+  });
+
+  it('refuses to delete a node that keeps edges, unless the same transaction deletes them (in any order)', () => {
+    const s = small();
+    const tx = s.begin();
+    tx.dropNode('b');
+    expect(codeOf(() => tx.commit())).toBe('DANGLING_EDGE');
+    expect(s.headTx).toBe(1);
+    s.transact((t) => {
+      t.dropNode('b');
+      t.dropEdge('ab');
+    });
+    expect(s.head().hasNode('b')).toBe(false);
+  });
+
+  it('rejects property values that are not JSON-like, naming the property', () => {
+    const s = small();
+    const bad: unknown[] = [() => 1, undefined, NaN, Infinity, new Date(), new Map(), 10n, Symbol('s')];
+    for (const v of bad) {
+      const tx = s.begin();
+      try {
+        tx.addNode('n', [], { good: 1, bad: v } as never);
+        expect.unreachable();
+      } catch (e) {
+        expect((e as GraphError).code).toBe('INVALID_PROPERTY');
+        expect((e as Error).message).toContain('bad');
+      }
+      tx.abort();
+    }
+    const cyc: Record<string, unknown> = { a: 1 };
+    cyc.self = cyc;
+    expect(codeOf(() => s.transact((tx) => void tx.addNode('n', [], { cyc } as never)))).toBe('INVALID_PROPERTY');
+    expect(codeOf(() => s.transact((tx) => void tx.addNode('n', [], { deep: [{ f: undefined }] } as never)))).toBe('INVALID_PROPERTY');
+    // A shared (non-cyclic) sub-object is fine.
+    const shared = { k: 1 };
+    s.transact((tx) => void tx.addNode('n', [], { x: shared, y: shared }));
+  });
+
+  it('a failed transaction changes nothing, and a failed op leaves the transaction as it was', () => {
+    const s = small();
+    const cid = s.cid().toString();
+    const tx = s.begin();
+    tx.addNode('c');
+    expect(codeOf(() => tx.addEdge('x', 'T', 'c', 'nope'))).toBe('NODE_NOT_FOUND');
+    expect(tx.hasEdge('x')).toBe(false);
+    expect(tx.hasNode('c')).toBe(true);
+    tx.dropNode('a');
+    expect(codeOf(() => tx.commit())).toBe('DANGLING_EDGE');
+    expect(s.headTx).toBe(1);
+    expect(s.cid().toString()).toBe(cid);
+    expect(s.head().hasNode('c')).toBe(false);
+    expect(codeOf(() => tx.addNode('d'))).toBe('TX_CLOSED');
+  });
+
+  it('copies props so later changes to the caller object do not leak in', () => {
+    const s = new Store();
+    const p = { list: [1, 2] };
+    s.transact((tx) => void tx.addNode('a', [], p));
+    p.list.push(3);
+    expect(s.head().getNode('a')?.props.list).toEqual([1, 2]);
+  });
+});
+
+describe('Optimistic concurrency', () => {
+  it('first committer wins on a write-write conflict', () => {
+    const s = small();
+    const t1 = s.begin();
+    const t2 = s.begin();
+    t1.mergeNodeProps('a', { age: 1 });
+    t2.mergeNodeProps('a', { age: 2 });
+    t1.commit();
+    try {
+      t2.commit();
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConflictError);
+      expect((e as ConflictError).conflictingTx).toBe(2);
+      expect((e as ConflictError).keys).toContain('n:a');
+    }
+    expect(s.head().getNode('a')?.props.age).toBe(1);
+  });
+
+  it('disjoint writes both commit, rebased on the newer head', () => {
+    const s = small();
+    const t1 = s.begin();
+    const t2 = s.begin();
+    t1.addNode('c');
+    t2.addNode('d');
+    t1.commit();
+    t2.commit();
+    expect(s.head().hasNode('c') && s.head().hasNode('d')).toBe(true);
+    expect(s.at(2).hasNode('d')).toBe(false);
+  });
+
+  it('serializable: a read of what a concurrent commit wrote conflicts; snapshot isolation ignores it', () => {
+    const s = small();
+    const t1 = s.begin();
+    const t2 = s.begin();
+    const t3 = s.begin({ isolation: 'snapshot' });
+    t1.mergeNodeProps('a', { age: 40 });
+    t2.getNode('a');
+    t2.addNode('c');
+    t3.getNode('a');
+    t3.addNode('d');
+    t1.commit();
+    expect(codeOf(() => t2.commit())).toBe('CONFLICT');
+    t3.commit();
+    expect(s.head().hasNode('d')).toBe(true);
+  });
+
+  it('an edge to a node deleted concurrently conflicts in either isolation', () => {
+    const s = new Store();
+    s.transact((tx) => {
+      tx.addNode('a');
+      tx.addNode('b');
+    });
+    const t1 = s.begin({ isolation: 'snapshot' });
+    const t2 = s.begin({ isolation: 'snapshot' });
+    t1.dropNode('b');
+    t2.addEdge('e', 'T', 'a', 'b');
+    t1.commit();
+    expect(codeOf(() => t2.commit())).toBe('CONFLICT');
+    expect(s.head().edgeCount).toBe(0);
+  });
+});
+
+describe('graphology interop', () => {
+  it('converts any version to graphology and imports one back with the same content', () => {
+    const s = small();
+    const g = toGraphology(s.at(1));
+    expect(g.order).toBe(2);
+    expect(g.size).toBe(1);
+    expect(g.getNodeAttribute('b', 'labels')).toEqual(['Admin', 'Person']);
+    expect(g.getEdgeAttribute('ab', 'type')).toBe('KNOWS');
+    const s2 = new Store();
+    importGraphology(s2, g);
+    expect(s2.cid().toString()).toBe(s.cid(1).toString());
+  });
+});
