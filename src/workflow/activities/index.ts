@@ -1,0 +1,13 @@
+export type { Activity, ActivityContext, ActivityFailure, AttemptInfo, AttemptResult, JsonObject } from './types.ts';
+export { ActivityError, ActivityErrorCode, ActivityConfigError, UnknownActivityError } from './errors.ts';
+export type { ActivityErrorOptions, ActivityConfigErrorCode } from './errors.ts';
+export { ActivityRegistry } from './registry.ts';
+export { FunctionActivity } from './function-activity.ts';
+export type { ActivityHandler, FunctionActivityOptions } from './function-activity.ts';
+export { HttpActivity } from './http-activity.ts';
+export type { HttpActivityOptions, HttpMethod } from './http-activity.ts';
+export { SqlActivity } from './sql-activity.ts';
+export type { SqlActivityOptions, SqlParams, SqlValue, PgQueryable } from './sql-activity.ts';
+export { ActivityBuilder } from './builder.ts';
+export { runAttempt } from './runner.ts';
+export type { RunAttemptOptions } from './runner.ts';
