@@ -19,6 +19,12 @@ export interface CommitEntry {
   readonly cid?: string;
 }
 
+/** A snapshot: the root block digest (latin1 string of 32 bytes) of version `tx`. */
+export interface SnapshotEntry {
+  readonly tx: TxId;
+  readonly root: string;
+}
+
 /**
  * Where a store keeps its commit log and its blocks (content-addressed bytes,
  * keyed by the sha2-256 digest). The memory backend keeps them in memory; the
@@ -30,6 +36,11 @@ export interface CommitEntry {
  */
 export interface Backend {
   readonly name: string;
+  /**
+   * True when blocks must reach the backend: the store then hands every block
+   * it hashes to `putBlock`, so a cached digest always means a stored block.
+   */
+  readonly persistent: boolean;
   append(entry: CommitEntry): void;
   sync(): Promise<void>;
   /** Commits with tx >= fromTx, in TxId order. */
@@ -37,14 +48,21 @@ export interface Backend {
   /** `digest`: the 32 sha2-256 bytes as a latin1 string. */
   putBlock(digest: string, bytes: Uint8Array): void;
   getBlock(digest: string): Uint8Array | undefined;
+  putSnapshot(snapshot: SnapshotEntry): void;
+  /** Snapshots in TxId order. */
+  snapshots(): SnapshotEntry[];
+  /** Drops snapshots before `tx` and, when `log` is true, the commits before `tx`. */
+  prune(tx: TxId, log: boolean): void;
   close(): Promise<void>;
 }
 
 /** Keeps the log and blocks in memory: the default for tests and embedding. */
 export class MemoryBackend implements Backend {
   readonly name = 'memory';
+  readonly persistent = false;
   private readonly log: CommitEntry[] = [];
   private readonly blocks = new Map<string, Uint8Array>();
+  private snaps: SnapshotEntry[] = [];
 
   append(entry: CommitEntry): void {
     this.log.push(entry);
@@ -61,6 +79,16 @@ export class MemoryBackend implements Backend {
   }
   getBlock(digest: string): Uint8Array | undefined {
     return this.blocks.get(digest);
+  }
+  putSnapshot(snapshot: SnapshotEntry): void {
+    this.snaps.push(snapshot);
+  }
+  snapshots(): SnapshotEntry[] {
+    return [...this.snaps];
+  }
+  prune(tx: TxId): void {
+    // The memory store keeps every version in memory anyway; only the index shrinks.
+    this.snaps = this.snaps.filter((s) => s.tx >= tx);
   }
   close(): Promise<void> {
     return Promise.resolve();

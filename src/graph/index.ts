@@ -8,3 +8,6 @@ export { ItonamiError, GraphError, ConflictError } from './errors.ts';
 export type { GraphErrorCode } from './errors.ts';
 export { toGraphology, importGraphology } from './interop.ts';
 export type { CommitInfo, Diff, Direction, EdgeRecord, GraphView, Json, NodeRecord, Props, Snapshot, TxId } from './types.ts';
+export { SqliteBackend } from './sqlite-backend.ts';
+export type { SqliteBackendOptions } from './sqlite-backend.ts';
+export type { SnapshotEntry } from './backend.ts';

@@ -4,6 +4,7 @@ import { Draft, EMPTY_VALUE } from './_internals/graph-value.ts';
 import type { GraphValue } from './_internals/graph-value.ts';
 import { jsonEqual, ownJson } from './_internals/json.ts';
 import { cidOf, rootDigest } from './_internals/merkle.ts';
+import { loadValue } from './_internals/load.ts';
 import type { BlockSink } from './_internals/merkle.ts';
 import { EdgeRec, NodeRec } from './_internals/records.ts';
 import { ValueView } from './_internals/value-view.ts';
@@ -20,10 +21,18 @@ export interface StoreOptions {
   /** Milliseconds since the epoch for commit times; `Date.now` by default. */
   now?: () => number;
   /**
-   * Compute and hand every new block to the backend at each commit (durable
-   * backends need it). Off for memory: root CIDs are then computed on demand.
+   * Take a snapshot (write the version's blocks and index its root) every this
+   * many commits; 0 = never. Default: 1000 for a persistent backend, 0 in memory.
    */
-  eagerBlocks?: boolean;
+  snapshotEvery?: number;
+  /**
+   * Which history a persistent store keeps. `snapshots`: how many of the latest
+   * snapshots to keep (default: all). `log`: 'all' (default) keeps the whole
+   * commit log, so every TxId stays readable; 'since-oldest-snapshot' deletes
+   * commits up to the oldest kept snapshot, so only TxIds from that snapshot on
+   * stay readable.
+   */
+  retention?: { snapshots?: number; log?: 'all' | 'since-oldest-snapshot' };
 }
 
 /** A committed version. */
@@ -66,8 +75,15 @@ class Commit implements CommitInfo {
  * of its content only.
  */
 export class Store implements TxHost {
+  /** versions[i] and commits[i] hold TxId firstTx + i. */
   private readonly versions: GraphValue[] = [EMPTY_VALUE];
   private readonly commits: Commit[];
+  private firstTx = 0;
+  /** Versions before firstTx rebuilt on demand (after a restart). */
+  private readonly older = new Map<TxId, { value: GraphValue; commit: Commit }>();
+  private lastSnapshotTx = 0;
+  private readonly snapshotEvery: number;
+  private readonly retention: { snapshots: number; log: 'all' | 'since-oldest-snapshot' };
   private readonly open = new Set<Transaction>();
   /** Write keys of commits made while other transactions were open. */
   private writeLog: { tx: TxId; keys: Set<string> }[] = [];
@@ -79,19 +95,44 @@ export class Store implements TxHost {
     this.backend = options.backend ?? new MemoryBackend();
     this.now = options.now ?? Date.now;
     const backend = this.backend;
-    this.sink = options.eagerBlocks ? (d, b) => backend.putBlock(d, b) : undefined;
+    this.sink = backend.persistent ? (d, b) => backend.putBlock(d, b) : undefined;
+    this.snapshotEvery = options.snapshotEvery ?? (backend.persistent ? 1000 : 0);
+    this.retention = { snapshots: options.retention?.snapshots ?? Infinity, log: options.retention?.log ?? 'all' };
     this.commits = [new Commit(this, 0, -1, 0, null)];
     this.restore();
   }
 
   /** TxId of the latest commit (0 for the empty graph). */
   get headTx(): TxId {
-    return this.versions.length - 1;
+    return this.firstTx + this.versions.length - 1;
   }
 
   /** The latest committed version. */
   head(): Snapshot {
-    return new VersionSnapshot(this, this.headTx, this.versions[this.headTx]);
+    return new VersionSnapshot(this, this.headTx, this.headValue());
+  }
+
+  private headValue(): GraphValue {
+    return this.versions[this.versions.length - 1];
+  }
+
+  /**
+   * Writes the head's blocks to the backend and records it as a snapshot, the
+   * starting point of recovery. Returns its TxId.
+   */
+  snapshot(): TxId {
+    const tx = this.headTx;
+    const c = this.commitAt(tx);
+    const value = this.headValue();
+    c.digest ??= rootDigest(value.nodes, value.edges, this.sink);
+    this.backend.putSnapshot({ tx, root: c.digest });
+    this.lastSnapshotTx = tx;
+    const snaps = this.backend.snapshots();
+    if (snaps.length > this.retention.snapshots) {
+      const keepFrom = snaps[snaps.length - this.retention.snapshots].tx;
+      this.backend.prune(keepFrom, this.retention.log === 'since-oldest-snapshot');
+    }
+    return tx;
   }
 
   /** The version committed as `tx`. */
@@ -101,7 +142,7 @@ export class Store implements TxHost {
 
   /** Starts an optimistic transaction on the head. */
   begin(options?: TransactionOptions): Transaction {
-    const tx = new Transaction(this, this.headTx, this.versions[this.headTx], options);
+    const tx = new Transaction(this, this.headTx, this.headValue(), options);
     this.open.add(tx);
     return tx;
   }
@@ -122,7 +163,7 @@ export class Store implements TxHost {
   /** Root CID of version `tx` (hashes only what no earlier call hashed). */
   cid(tx: TxId = this.headTx): CID {
     const value = this.valueAt('Store.cid', tx);
-    const c = this.commits[tx];
+    const c = this.commitAt(tx);
     if (c.digest === undefined) c.digest = rootDigest(value.nodes, value.edges, this.sink);
     return cidOf(c.digest);
   }
@@ -130,14 +171,35 @@ export class Store implements TxHost {
   /** Commit metadata of `tx`. */
   commitInfo(tx: TxId): CommitInfo {
     this.valueAt('Store.commitInfo', tx);
-    return this.commits[tx];
+    return this.commitAt(tx);
   }
 
-  /** Commits from `from` to `to` inclusive (default: all, from TxId 1). */
+  /** Commits from `from` to `to` inclusive (default: all kept, from TxId 1). */
   history(from: TxId = 1, to: TxId = this.headTx): CommitInfo[] {
-    if (from < 0) from = 0;
+    if (from < 1) from = 1;
     if (to > this.headTx) to = this.headTx;
-    return this.commits.slice(from, to + 1);
+    const out: CommitInfo[] = [];
+    if (from < this.firstTx) {
+      for (const e of this.backend.readCommits(from)) {
+        if (e.tx >= this.firstTx || e.tx > to) break;
+        out.push(new Commit(this, e.tx, e.parentTx, e.time, e.meta));
+      }
+    }
+    for (let tx = Math.max(from, this.firstTx); tx <= to; tx++) out.push(this.commits[tx - this.firstTx]);
+    return out;
+  }
+
+  /** The oldest TxId that can still be read. */
+  get oldestTx(): TxId {
+    if (this.firstTx === 0) return 0;
+    const snaps = this.backend.snapshots();
+    if (this.retention.log === 'all') return 0;
+    return snaps.length > 0 ? Math.min(snaps[0].tx, this.firstTx) : this.firstTx;
+  }
+
+  private commitAt(tx: TxId): Commit {
+    if (tx >= this.firstTx) return this.commits[tx - this.firstTx];
+    return this.loadOlder(tx).commit;
   }
 
   /** The ops of commit `tx` (its delta). */
@@ -198,7 +260,7 @@ export class Store implements TxHost {
       value = tx.draft.freeze();
     } else {
       this.validate(tx);
-      const d = new Draft(this.versions[this.headTx]);
+      const d = new Draft(this.headValue());
       for (const op of tx.ops) applyOp(d, op);
       value = d.freeze();
     }
@@ -208,9 +270,9 @@ export class Store implements TxHost {
     this.versions.push(value);
     this.commits.push(commit);
     if (this.open.size > 1) this.writeLog.push({ tx: txId, keys: writeKeys(tx.ops) });
-    let cid: string | undefined;
-    if (this.sink !== undefined) cid = this.cid(txId).toString();
-    this.backend.append({ tx: txId, parentTx, time: commit.time, meta: ownedMeta, ops: tx.ops, cid });
+    // slice(): an exact-size copy, so a retained version does not keep the push slack.
+    this.backend.append({ tx: txId, parentTx, time: commit.time, meta: ownedMeta, ops: tx.ops.slice() });
+    if (this.snapshotEvery > 0 && txId - this.lastSnapshotTx >= this.snapshotEvery) this.snapshot();
     return commit;
   }
 
@@ -271,15 +333,75 @@ export class Store implements TxHost {
     if (!Number.isInteger(tx) || tx < 0 || tx > this.headTx) {
       throw new GraphError('TX_NOT_FOUND', `${method}: TxId ${tx} does not exist (the store has TxIds 0 to ${this.headTx})`);
     }
-    return this.versions[tx];
+    if (tx >= this.firstTx) return this.versions[tx - this.firstTx];
+    return this.loadOlder(tx, method).value;
   }
 
-  /** Rebuilds versions from the backend's commit log (empty for a new memory backend). */
+  /** A version before the in-memory ones: nearest snapshot at or before it, plus the log. */
+  private loadOlder(tx: TxId, method = 'Store.at'): { value: GraphValue; commit: Commit } {
+    const cached = this.older.get(tx);
+    if (cached) return cached;
+    if (tx < this.oldestTx) {
+      throw new GraphError('TX_NOT_FOUND', `${method}: TxId ${tx} is no longer retained (the oldest readable TxId is ${this.oldestTx})`);
+    }
+    const snap = this.backend
+      .snapshots()
+      .filter((s) => s.tx <= tx)
+      .pop();
+    let value = snap ? loadValue((d) => this.backend.getBlock(d), snap.root) : EMPTY_VALUE;
+    let commit = new Commit(this, 0, -1, 0, null);
+    const from = snap ? snap.tx : 0;
+    let at = from;
+    const draft = new Draft(value);
+    for (const e of this.backend.readCommits(from)) {
+      if (e.tx > tx) break;
+      if (e.tx === from) {
+        commit = new Commit(this, e.tx, e.parentTx, e.time, e.meta);
+        continue;
+      }
+      if (e.tx !== at + 1) break;
+      for (const op of e.ops) applyOp(draft, reviveOp(op));
+      at = e.tx;
+      commit = new Commit(this, e.tx, e.parentTx, e.time, e.meta);
+    }
+    if (at !== tx || commit.tx !== tx) {
+      throw new GraphError('TX_NOT_FOUND', `${method}: TxId ${tx} is no longer retained (the oldest readable TxId is ${this.oldestTx})`);
+    }
+    value = draft.freeze();
+    if (snap && snap.tx === tx) commit.digest = snap.root;
+    const entry = { value, commit };
+    if (this.older.size >= 8) this.older.delete(this.older.keys().next().value as TxId);
+    this.older.set(tx, entry);
+    return entry;
+  }
+
+  /**
+   * Restores the head from the backend: the latest snapshot (its blocks), then
+   * the commits after it. Versions before the snapshot are rebuilt on demand.
+   */
   private restore(): void {
+    const snaps = this.backend.snapshots();
+    const snap = snaps[snaps.length - 1];
+    let from = 1;
+    if (snap !== undefined) {
+      const value = loadValue((d) => this.backend.getBlock(d), snap.root);
+      let commit: Commit | undefined;
+      for (const e of this.backend.readCommits(snap.tx)) {
+        if (e.tx === snap.tx) commit = new Commit(this, e.tx, e.parentTx, e.time, e.meta);
+        break;
+      }
+      if (commit === undefined) throw new GraphError('CORRUPT_BLOCK', `Store.open: the commit of snapshot ${snap.tx} is missing from the log`);
+      commit.digest = snap.root;
+      this.firstTx = snap.tx;
+      this.versions[0] = value;
+      this.commits[0] = commit;
+      this.lastSnapshotTx = snap.tx;
+      from = snap.tx + 1;
+    }
     let draft: Draft | undefined;
-    for (const entry of this.backend.readCommits(1)) {
-      if (entry.tx !== this.headTx + 1) throw new GraphError('BACKEND', `Store: commit log jumps from TxId ${this.headTx} to ${entry.tx}`);
-      draft ??= new Draft(this.versions[this.headTx]);
+    for (const entry of this.backend.readCommits(from)) {
+      if (entry.tx !== this.headTx + 1) throw new GraphError('CORRUPT_BLOCK', `Store.open: the commit log jumps from TxId ${this.headTx} to ${entry.tx}`);
+      draft ??= new Draft(this.headValue());
       for (const op of entry.ops) applyOp(draft, reviveOp(op));
       this.versions.push(draft.freeze());
       this.commits.push(new Commit(this, entry.tx, entry.parentTx, entry.time, entry.meta));

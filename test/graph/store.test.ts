@@ -1,7 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { ConflictError, GraphError, Store, importGraphology, toGraphology } from '../../src/graph/index.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConflictError, GraphError, SqliteBackend, Store, importGraphology, toGraphology } from '../../src/graph/index.ts';
 import type { ItonamiError } from '../../src/graph/index.ts';
 
+/**
+ * The store specification: every backend runs the same suite (STYLE.md: one
+ * reusable spec suite per interface).
+ */
+function storeSpecs(backendName: string, make: () => Store): void {
+describe(`${backendName}: `, () => {
 function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
@@ -12,7 +21,7 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 function small(): Store {
-  const s = new Store();
+  const s = make();
   s.transact((tx) => {
     tx.addNode('a', ['Person'], { name: 'Ann', age: 30 });
     tx.addNode('b', ['Person', 'Admin'], { name: 'Bob' });
@@ -23,7 +32,7 @@ function small(): Store {
 
 describe('Store basics', () => {
   it('starts empty at TxId 0 and counts commits from 1', () => {
-    const s = new Store();
+    const s = make();
     expect(s.headTx).toBe(0);
     expect(s.head().nodeCount).toBe(0);
     const c = s.transact((tx) => void tx.addNode('x')).commit;
@@ -52,7 +61,7 @@ describe('Store basics', () => {
   });
 
   it('supports parallel edges and self-loops', () => {
-    const s = new Store();
+    const s = make();
     s.transact((tx) => {
       tx.addNode('a');
       tx.addEdge('l', 'SELF', 'a', 'a');
@@ -179,7 +188,7 @@ describe('Store bad input', () => {
   });
 
   it('copies props so later changes to the caller object do not leak in', () => {
-    const s = new Store();
+    const s = make();
     const p = { list: [1, 2] };
     s.transact((tx) => void tx.addNode('a', [], p));
     p.list.push(3);
@@ -235,7 +244,7 @@ describe('Optimistic concurrency', () => {
   });
 
   it('an edge to a node deleted concurrently conflicts in either isolation', () => {
-    const s = new Store();
+    const s = make();
     s.transact((tx) => {
       tx.addNode('a');
       tx.addNode('b');
@@ -258,8 +267,18 @@ describe('graphology interop', () => {
     expect(g.size).toBe(1);
     expect(g.getNodeAttribute('b', 'labels')).toEqual(['Admin', 'Person']);
     expect(g.getEdgeAttribute('ab', 'type')).toBe('KNOWS');
-    const s2 = new Store();
+    const s2 = make();
     importGraphology(s2, g);
     expect(s2.cid().toString()).toBe(s.cid(1).toString());
   });
 });
+
+});
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'itonami-spec-'));
+let files = 0;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+storeSpecs('memory', () => new Store());
+storeSpecs('sqlite', () => new Store({ backend: new SqliteBackend(join(dir, `s${files++}.db`), { durability: 'off' }) }));

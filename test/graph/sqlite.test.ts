@@ -1,0 +1,173 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GraphError, SqliteBackend, Store } from '../../src/graph/index.ts';
+import type { StoreOptions } from '../../src/graph/index.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'itonami-sqlite-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function open(file: string, options: Omit<StoreOptions, 'backend'> = {}): Store {
+  return new Store({ backend: new SqliteBackend(file), ...options });
+}
+
+/** n commits: a chain of nodes with a counter, some deletions and updates. */
+function fill(store: Store, n: number): void {
+  for (let i = 0; i < n; i++) {
+    store.transact((tx) => {
+      tx.addNode(`n${i}`, ['N', i % 2 ? 'Odd' : 'Even'], { i, tags: [i, `t${i}`] });
+      if (i > 0) tx.addEdge(`e${i}`, 'NEXT', `n${i - 1}`, `n${i}`, { w: i / 2 });
+      if (i % 7 === 6) tx.mergeNodeProps(`n${i - 3}`, { touched: true });
+      if (i % 11 === 10) tx.dropEdge(`e${i - 5}`);
+    }, { step: i });
+  }
+}
+
+describe('SQLite backend', () => {
+  it('reopening restores the head, every TxId, the history and the root CIDs', async () => {
+    const file = join(dir, 's.db');
+    const a = open(file, { snapshotEvery: 0 });
+    fill(a, 25);
+    const cids = Array.from({ length: 26 }, (_, t) => a.cid(t).toString());
+    await a.sync();
+    await a.close();
+    const b = open(file);
+    expect(b.headTx).toBe(25);
+    for (let t = 0; t <= 25; t++) expect(b.cid(t).toString()).toBe(cids[t]);
+    expect(b.history().map((c) => c.meta)).toEqual(Array.from({ length: 25 }, (_, i) => ({ step: i })));
+    expect(b.at(12).getNode('n3')?.props.touched).toBe(true);
+    expect(b.at(5).getNode('n3')?.props.touched).toBeUndefined();
+    b.transact((tx) => void tx.addNode('more'));
+    await b.close();
+    expect(open(file).headTx).toBe(26);
+  });
+
+  it('recovers from the latest snapshot plus later commits, and rebuilds older TxIds on demand', async () => {
+    const file = join(dir, 's.db');
+    const a = open(file, { snapshotEvery: 10 });
+    fill(a, 35);
+    const cids = Array.from({ length: 36 }, (_, t) => a.cid(t).toString());
+    await a.close();
+    const backend = new SqliteBackend(file);
+    expect(backend.snapshots().map((s) => s.tx)).toEqual([10, 20, 30]);
+    const b = new Store({ backend, snapshotEvery: 10 });
+    expect(b.headTx).toBe(35);
+    for (let t = 0; t <= 35; t++) expect(b.cid(t).toString()).toBe(cids[t]);
+    expect(b.at(3).nodeCount).toBe(3);
+    expect(b.history(1, 3).map((c) => c.tx)).toEqual([1, 2, 3]);
+  });
+
+  it("retention 'since-oldest-snapshot' keeps exactly the TxIds from the oldest kept snapshot on", async () => {
+    const file = join(dir, 's.db');
+    const a = open(file, { snapshotEvery: 10, retention: { snapshots: 2, log: 'since-oldest-snapshot' } });
+    fill(a, 45);
+    const cids = Array.from({ length: 46 }, (_, t) => a.cid(t).toString());
+    await a.close();
+    const b = open(file, { snapshotEvery: 10, retention: { snapshots: 2, log: 'since-oldest-snapshot' } });
+    expect(b.oldestTx).toBe(30);
+    for (let t = 30; t <= 45; t++) expect(b.cid(t).toString()).toBe(cids[t]);
+    for (const t of [0, 5, 29]) {
+      try {
+        b.at(t);
+        expect.unreachable();
+      } catch (e) {
+        expect((e as GraphError).code).toBe('TX_NOT_FOUND');
+        expect((e as Error).message).toContain('30');
+      }
+    }
+  });
+
+  it("retention of snapshots with log 'all' keeps every TxId readable", async () => {
+    const file = join(dir, 's.db');
+    const a = open(file, { snapshotEvery: 10, retention: { snapshots: 1 } });
+    fill(a, 25);
+    const cid3 = a.cid(3).toString();
+    await a.close();
+    const backend = new SqliteBackend(file);
+    expect(backend.snapshots().map((s) => s.tx)).toEqual([20]);
+    const b = new Store({ backend });
+    expect(b.oldestTx).toBe(0);
+    expect(b.cid(3).toString()).toBe(cid3);
+  });
+
+  it('sync() resolves once commits are on disk (visible to another connection)', async () => {
+    const file = join(dir, 's.db');
+    const a = open(file);
+    fill(a, 5);
+    await a.sync();
+    const other = new Database(file, { readonly: true });
+    expect((other.prepare('SELECT count(*) AS n FROM commits').get() as { n: number }).n).toBe(5);
+    other.close();
+    await a.close();
+  });
+
+  it('a block with flipped bytes is a corruption error naming the block, never a wrong graph', async () => {
+    const file = join(dir, 's.db');
+    const a = open(file, { snapshotEvery: 10 });
+    fill(a, 12);
+    await a.close();
+    const db = new Database(file);
+    const row = db.prepare('SELECT digest, bytes FROM blocks ORDER BY length(bytes) DESC LIMIT 1').get() as { digest: Buffer; bytes: Buffer };
+    const bytes = Buffer.from(row.bytes);
+    bytes[bytes.length - 3] ^= 0xff;
+    db.prepare('UPDATE blocks SET bytes = ? WHERE digest = ?').run(bytes, row.digest);
+    db.close();
+    try {
+      open(file);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as GraphError).code).toBe('CORRUPT_BLOCK');
+      expect((e as Error).message).toContain(row.digest.toString('hex'));
+    }
+  });
+
+  it('a commit with flipped bytes is a corruption error naming the commit', async () => {
+    const file = join(dir, 's.db');
+    const a = open(file, { snapshotEvery: 0 });
+    fill(a, 6);
+    await a.close();
+    const db = new Database(file);
+    const row = db.prepare('SELECT bytes FROM commits WHERE tx = 4').get() as { bytes: Buffer };
+    const bytes = Buffer.from(row.bytes);
+    bytes[10] ^= 0x01;
+    db.prepare('UPDATE commits SET bytes = ? WHERE tx = 4').run(bytes);
+    db.close();
+    expect(() => open(file)).toThrowError(/commit 4 .*corrupt/);
+  });
+
+  it('a truncated file is an error, never a wrong graph', async () => {
+    const file = join(dir, 's.db');
+    const a = open(file, { snapshotEvery: 20 });
+    fill(a, 60);
+    await a.close();
+    const size = statSync(file).size;
+    truncateSync(file, Math.floor(size / 2));
+    try {
+      const b = open(file);
+      // If SQLite still opens it, what is readable must be a prefix of the history, and complete.
+      expect(b.headTx).toBeLessThan(60);
+      expect.unreachable('a truncated store opened without an error');
+    } catch (e) {
+      expect(e).toBeInstanceOf(GraphError);
+      expect(['CORRUPT_BLOCK', 'BACKEND']).toContain((e as GraphError).code);
+    }
+  });
+
+  it('a file that is not a store is refused clearly', () => {
+    const file = join(dir, 'junk.db');
+    writeFileSync(file, 'this is not a database at all, just some text '.repeat(100));
+    try {
+      open(file);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as GraphError).code).toMatch(/CORRUPT_BLOCK|BACKEND/);
+      expect((e as Error).message).toContain(file);
+    }
+    expect(readFileSync(file, 'utf8').startsWith('this is not')).toBe(true);
+  });
+});
