@@ -3,10 +3,25 @@
  *
  * The versioned store against a mutable graphology MultiDirectedGraph doing the
  * same mutations and reads without history (the floor), in one process run.
+ * Phases run one after another and each drops its graph before the next, so
+ * no contender pays for the garbage collector walking another's heap.
  */
 import { MultiDirectedGraph } from 'graphology';
 import { Store } from '../src/graph/index.ts';
-import { finish, heapUsed, log, median, rng, round, time } from './_harness.ts';
+import type { Snapshot } from '../src/graph/index.ts';
+import { finish, gc, heapUsed, log, median, rng, round, time } from './_harness.ts';
+
+interface Data {
+  N: number;
+  M: number;
+  K: number;
+  BACK: number;
+  nodeIds: string[];
+  edgeIds: string[];
+  src: Int32Array;
+  dst: Int32Array;
+  readNodes: string[];
+}
 
 export async function main(args: string[]): Promise<void> {
   const scaleArg = args.indexOf('--scale');
@@ -15,7 +30,6 @@ export async function main(args: string[]): Promise<void> {
   const M = Math.round(1_000_000 * scale);
   const K = Math.round(100_000 * scale);
   const BACK = Math.round(50_000 * scale);
-  const READS = 20_000;
   const R: Record<string, unknown> = { nodes: N, edges: M, commits: K };
 
   // The same ids and endpoints for every contender.
@@ -28,171 +42,155 @@ export async function main(args: string[]): Promise<void> {
     src[i] = Math.floor(rand() * N);
     dst[i] = Math.floor(rand() * N);
   }
-  const readNodes = Array.from({ length: READS }, () => nodeIds[Math.floor(rand() * N)]);
+  const readNodes = Array.from({ length: 20_000 }, () => nodeIds[Math.floor(rand() * N)]);
+  const d: Data = { N, M, K, BACK, nodeIds, edgeIds, src, dst, readNodes };
 
   const baseHeap = heapUsed();
-  // Held through one object so the heap figures can drop them.
-  const holder: Holder = { g: null, hashed: null, plain: null };
-  const data = { N, M, K, BACK, READS, nodeIds, edgeIds, src, dst, readNodes };
-  timings(data, holder, R);
+  graphologyPhase(d, R);
+  gc();
+  batchedBuildPhase(d, R);
+  gc();
+  hashedPhase(d, R);
+  gc();
+  memoryPhase(d, R, baseHeap);
 
-  finishHeap(data, holder, R, baseHeap);
+  R.commit_ratio_vs_graphology = round((R.commits_with_cid_ms as number) / (R.graphology_inserts_ms as number));
+  R.commit_nohash_ratio = round((R.commits_no_cid_ms as number) / (R.graphology_inserts_ms as number));
+  R.build_one_tx_vs_graphology = round((R.build_one_tx_ms as number) / (R.graphology_build_ms as number));
+  R.build_10k_tx_vs_graphology = round((R.build_10k_tx_ms as number) / (R.graphology_build_ms as number));
+  R.head_read_vs_graphology = round((R.read_head_ms as number) / (R.read_graphology_ms as number));
   finish('store', R);
 }
 
-interface Holder {
-  g: MultiDirectedGraph | null;
-  hashed: Store | null;
-  plain: Store | null;
-}
-
-interface Data {
-  N: number;
-  M: number;
-  K: number;
-  BACK: number;
-  READS: number;
-  nodeIds: string[];
-  edgeIds: string[];
-  src: Int32Array;
-  dst: Int32Array;
-  readNodes: string[];
-}
-
-function timings(data: Data, holder: Holder, R: Record<string, unknown>): void {
-  const { N, M, K, BACK, READS, nodeIds, edgeIds, src, dst, readNodes } = data;
-  // ---- graphology: the floor ----
-  const g = (holder.g = new MultiDirectedGraph());
-  const gBuild = time(() => {
+function graphologyPhase(d: Data, R: Record<string, unknown>): void {
+  const { N, M, K, nodeIds, edgeIds, src, dst, readNodes } = d;
+  const g = new MultiDirectedGraph();
+  const build = time(() => {
     for (let i = 0; i < N; i++) g.addNode(nodeIds[i], { labels: ['V'] });
     for (let i = 0; i < M; i++) g.addEdgeWithKey(edgeIds[i], nodeIds[src[i]], nodeIds[dst[i]], { type: 'E' });
   });
-  const gCommits = time(() => {
+  const inserts = time(() => {
     for (let i = M; i < M + K; i++) g.addEdgeWithKey(edgeIds[i], nodeIds[src[i]], nodeIds[dst[i]], { type: 'E' });
   });
-  const gReads = () =>
-    time(() => {
-      let sum = 0;
-      for (const n of readNodes) g.forEachOutNeighbor(n, (m) => void (sum += m.length));
-      return sum;
-    });
-  log(`graphology: build ${round(gBuild.ms)} ms, ${K} edge inserts ${round(gCommits.ms)} ms`);
-  R.graphology_build_ms = round(gBuild.ms);
-  R.graphology_inserts_ms = round(gCommits.ms);
+  const reads: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    reads.push(
+      time(() => {
+        let sum = 0;
+        for (const n of readNodes) g.forEachOutEdge(n, (_e, _a, _s, t) => void (sum += t.length));
+        return sum;
+      }).ms,
+    );
+  }
+  log(`graphology: build ${round(build.ms)} ms, ${K} edge inserts ${round(inserts.ms)} ms, reads ${round(median(reads))} ms`);
+  R.graphology_build_ms = round(build.ms);
+  R.graphology_inserts_ms = round(inserts.ms);
+  R.read_graphology_ms = round(median(reads));
+}
 
-  // ---- Itonami: build in one transaction ----
-  const buildOne = (store: Store) => {
-    const tx = store.begin({ isolation: 'snapshot' });
-    for (let i = 0; i < N; i++) tx.addNode(nodeIds[i], ['V']);
-    for (let i = 0; i < M; i++) tx.addEdge(edgeIds[i], 'E', nodeIds[src[i]], nodeIds[dst[i]]);
-    tx.commit({ bench: 'build' });
-  };
-  const hashed = (holder.hashed = new Store());
-  const oneTx = time(() => buildOne(hashed));
-  log(`itonami: build in one transaction ${round(oneTx.ms)} ms`);
-  R.build_one_tx_ms = round(oneTx.ms);
-  R.build_one_tx_vs_graphology = round(oneTx.ms / gBuild.ms);
+function buildOne(d: Data, store: Store, edges: number): void {
+  const tx = store.begin({ isolation: 'snapshot' });
+  for (let i = 0; i < d.N; i++) tx.addNode(d.nodeIds[i], ['V']);
+  for (let i = 0; i < edges; i++) tx.addEdge(d.edgeIds[i], 'E', d.nodeIds[d.src[i]], d.nodeIds[d.dst[i]]);
+  tx.commit({ bench: 'build' });
+}
 
-  // ---- Itonami: build in 10k-element transactions ----
-  const plain = (holder.plain = new Store());
-  const batched = time(() => {
-    const CH = 10_000;
+function batchedBuildPhase(d: Data, R: Record<string, unknown>): void {
+  const { N, M, nodeIds, edgeIds, src, dst } = d;
+  const store = new Store();
+  const CH = 10_000;
+  const t = time(() => {
     for (let start = 0; start < N; start += CH) {
-      plain.transact((tx) => {
+      store.transact((tx) => {
         for (let i = start; i < Math.min(N, start + CH); i++) tx.addNode(nodeIds[i], ['V']);
       }, null, { isolation: 'snapshot' });
     }
     for (let start = 0; start < M; start += CH) {
-      plain.transact((tx) => {
+      store.transact((tx) => {
         for (let i = start; i < Math.min(M, start + CH); i++) tx.addEdge(edgeIds[i], 'E', nodeIds[src[i]], nodeIds[dst[i]]);
       }, null, { isolation: 'snapshot' });
     }
   });
-  log(`itonami: build in 10k-element transactions ${round(batched.ms)} ms (${plain.headTx} commits)`);
-  R.build_10k_tx_ms = round(batched.ms);
-  R.build_10k_tx_vs_graphology = round(batched.ms / gBuild.ms);
+  log(`itonami: build in 10k-element transactions ${round(t.ms)} ms (${store.headTx} commits, all retained)`);
+  R.build_10k_tx_ms = round(t.ms);
+}
+
+function hashedPhase(d: Data, R: Record<string, unknown>): void {
+  const { M, K, BACK, nodeIds, edgeIds, src, dst, readNodes } = d;
+  const store = new Store();
+  const one = time(() => buildOne(d, store, M));
+  log(`itonami: build in one transaction ${round(one.ms)} ms`);
+  R.build_one_tx_ms = round(one.ms);
 
   // The first root CID hashes the whole graph once; later ones only what changed.
-  const initialCid = time(() => hashed.cid());
-  log(`itonami: first root CID of the built graph ${round(initialCid.ms)} ms`);
-  R.initial_cid_ms = round(initialCid.ms);
+  const first = time(() => store.cid());
+  log(`itonami: first root CID of the built graph ${round(first.ms)} ms`);
+  R.initial_cid_ms = round(first.ms);
 
-  // ---- 100k single-edge commits, each with its root CID ----
   const withCid = time(() => {
     for (let i = M; i < M + K; i++) {
-      const tx = hashed.begin();
+      const tx = store.begin();
       tx.addEdge(edgeIds[i], 'E', nodeIds[src[i]], nodeIds[dst[i]]);
       tx.commit(null);
-      hashed.cid();
+      store.cid();
     }
   });
-  log(`itonami: ${K} single-edge commits with root CIDs ${round(withCid.ms)} ms (${round((withCid.ms * 1000) / K, 2)} µs each)`);
+  log(`itonami: ${K} single-edge commits, each with its root CID: ${round(withCid.ms)} ms (${round((withCid.ms * 1000) / K, 2)} µs each)`);
   R.commits_with_cid_ms = round(withCid.ms);
 
-  // ---- the same commits, no CID asked for ----
-  const noCid = time(() => {
-    for (let i = M; i < M + K; i++) {
-      const tx = plain.begin();
-      tx.addEdge(edgeIds[i], 'E', nodeIds[src[i]], nodeIds[dst[i]]);
-      tx.commit(null);
-    }
-  });
-  log(`itonami: ${K} single-edge commits without CIDs ${round(noCid.ms)} ms (${round((noCid.ms * 1000) / K, 2)} µs each)`);
-  R.commits_no_cid_ms = round(noCid.ms);
-  R.commit_ratio_vs_graphology = round(withCid.ms / gCommits.ms);
-  R.commit_nohash_ratio = round(noCid.ms / gCommits.ms);
-
-  // ---- reads at head and 50k commits back (alternating rounds, median) ----
-  const headSnap = hashed.head();
-  const oldSnap = hashed.at(hashed.headTx - BACK);
-  const readOn = (snap: ReturnType<Store['head']>) =>
+  // Reads at head and BACK commits back, alternating rounds, median of each.
+  const head = store.head();
+  const old = store.at(store.headTx - BACK);
+  const readOn = (snap: Snapshot) =>
     time(() => {
       let sum = 0;
       for (const n of readNodes) snap.forEachIncident(n, 'out', undefined, (e) => void (sum += e.dst.length));
       return sum;
-    });
-  const headTimes: number[] = [];
-  const oldTimes: number[] = [];
-  const gTimes: number[] = [];
-  for (let round_ = 0; round_ < 7; round_++) {
-    headTimes.push(readOn(headSnap).ms);
-    oldTimes.push(readOn(oldSnap).ms);
-    gTimes.push(gReads().ms);
+    }).ms;
+  const h: number[] = [];
+  const o: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    h.push(readOn(head));
+    o.push(readOn(old));
   }
-  const headRead = median(headTimes);
-  const oldRead = median(oldTimes);
-  const gRead = median(gTimes);
-  log(`reads of ${READS} out-neighbourhoods: head ${round(headRead)} ms, ${BACK} commits back ${round(oldRead)} ms, graphology ${round(gRead)} ms`);
-  R.read_head_ms = round(headRead);
-  R.read_old_ms = round(oldRead);
-  R.read_graphology_ms = round(gRead);
-  R.old_read_ratio = round(oldRead / headRead);
-  R.head_read_vs_graphology = round(headRead / gRead);
-
+  log(`itonami: ${readNodes.length} out-neighbourhood reads: head ${round(median(h))} ms, ${BACK} commits back ${round(median(o))} ms`);
+  R.read_head_ms = round(median(h));
+  R.read_old_ms = round(median(o));
+  R.old_read_ratio = round(median(o) / median(h));
 }
 
-function finishHeap(data: Data, holder: Holder, R: Record<string, unknown>, baseHeap: number): void {
-  const { N, M, K, nodeIds, edgeIds, src, dst } = data;
-  // ---- heap: 100k retained versions versus the final graph alone ----
-  // Only the history store stays alive, then only a store of the final graph.
-  const finalEdges = holder.plain!.head().edgeCount;
-  holder.g = null;
-  holder.hashed = null;
-  const withHistory = heapUsed() - baseHeap;
-  holder.plain = null;
-  let finalOnly: Store | null = new Store();
-  {
-    const tx = finalOnly.begin({ isolation: 'snapshot' });
+function memoryPhase(d: Data, R: Record<string, unknown>, baseHeap: number): void {
+  const { N, M, K, nodeIds, edgeIds, src, dst } = d;
+  // 100k single-edge commits without CIDs, on a store built in one transaction.
+  const withHistory = (() => {
+    const store = new Store();
+    buildOne(d, store, M);
+    const noCid = time(() => {
+      for (let i = M; i < M + K; i++) {
+        const tx = store.begin();
+        tx.addEdge(edgeIds[i], 'E', nodeIds[src[i]], nodeIds[dst[i]]);
+        tx.commit(null);
+      }
+    });
+    log(`itonami: ${K} single-edge commits without CIDs: ${round(noCid.ms)} ms (${round((noCid.ms * 1000) / K, 2)} µs each)`);
+    R.commits_no_cid_ms = round(noCid.ms);
+    const bytes = heapUsed() - baseHeap;
+    if (store.head().edgeCount !== M + K) throw new Error('bench: wrong edge count');
+    return bytes;
+  })();
+  gc();
+  const finalOnly = (() => {
+    const store = new Store();
+    const tx = store.begin({ isolation: 'snapshot' });
     for (let i = 0; i < N; i++) tx.addNode(nodeIds[i], ['V']);
     for (let i = 0; i < M + K; i++) tx.addEdge(edgeIds[i], 'E', nodeIds[src[i]], nodeIds[dst[i]]);
     tx.commit(null);
-  }
-  const finalBytes = heapUsed() - baseHeap;
-  if (finalOnly.head().edgeCount !== finalEdges) throw new Error('bench: final graphs differ');
-  finalOnly = null;
-  log(`heap: ${K + 1 + Math.ceil(N / 10_000) + Math.ceil(M / 10_000)} versions retained ${round(withHistory / 2 ** 20, 1)} MiB, final graph alone ${round(finalBytes / 2 ** 20, 1)} MiB`);
+    const bytes = heapUsed() - baseHeap;
+    if (store.head().edgeCount !== M + K) throw new Error('bench: wrong edge count');
+    return bytes;
+  })();
+  log(`heap: ${K + 1} versions retained ${round(withHistory / 2 ** 20, 1)} MiB, the final graph alone ${round(finalOnly / 2 ** 20, 1)} MiB`);
   R.heap_versions_mib = round(withHistory / 2 ** 20, 1);
-  R.heap_final_mib = round(finalBytes / 2 ** 20, 1);
-  R.memory_ratio_100k_versions = round(withHistory / finalBytes);
-
+  R.heap_final_mib = round(finalOnly / 2 ** 20, 1);
+  R.memory_ratio_100k_versions = round(withHistory / finalOnly);
 }
