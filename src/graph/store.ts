@@ -243,7 +243,7 @@ export class Store implements TxHost {
   /** @internal */
   finish(tx: Transaction, meta: Json): CommitInfo {
     const ownedMeta = ownJson('Transaction.commit: meta', meta);
-    for (const id of tx.dropped) {
+    if (tx.dropped !== null) for (const id of tx.dropped) {
       if (champ.get(tx.draft.nodes, id) !== undefined) continue; // re-added later in the same transaction
       const a = champ.get(tx.draft.adj, id);
       if (a !== undefined && (a.out.length > 0 || a.in.length > 0)) {

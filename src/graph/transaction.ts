@@ -40,7 +40,7 @@ export class Transaction extends ValueView {
   /** @internal */ readonly draft: Draft;
   /** @internal */ readonly ops: Op[] = [];
   /** @internal */ readonly reads: string[] | null;
-  /** @internal */ readonly dropped = new Set<string>();
+  /** @internal */ dropped: Set<string> | null = null;
   private closed = false;
 
   /** @internal */
@@ -117,7 +117,7 @@ export class Transaction extends ValueView {
     if (champ.get(this.draft.nodes, id) !== undefined) throw new GraphError('DUPLICATE_ID', `Transaction.addNode: node "${id}" already exists`);
     const rec = new NodeRec(id, labelsOf('addNode', id, labels), ownProps(`Transaction.addNode: node "${id}"`, props));
     this.draft.putNode(rec, undefined);
-    this.dropped.delete(id);
+    this.dropped?.delete(id);
     this.ops.push({ op: 'addNode', node: rec });
     return rec;
   }
@@ -181,7 +181,7 @@ export class Transaction extends ValueView {
     const before = champ.get(this.draft.nodes, id);
     if (before === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.dropNode: node "${id}" does not exist`);
     this.draft.removeNode(before);
-    this.dropped.add(id);
+    (this.dropped ??= new Set()).add(id);
     this.ops.push({ op: 'dropNode', node: before });
   }
 

@@ -20,6 +20,7 @@ export function ownProps(where: string, props: unknown): Props {
 
 /** Validates any JSON-like value (commit metadata) and returns a deep-frozen copy. */
 export function ownJson(where: string, value: unknown): Json {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   return own(where, 'value', value, new Set());
 }
 
