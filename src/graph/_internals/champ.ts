@@ -25,20 +25,35 @@ export class ChampNode<V> {
   constructor(
     public datamap: number,
     public nodemap: number,
-    /** Interleaved key, value pairs in bit order (collision node: key order). */
-    public data: unknown[],
-    /** Children in bit order. */
-    public nodes: ChampNode<V>[],
+    /**
+     * One array, so a path copy allocates one array per node: the key, value
+     * pairs in bit order, then the children in bit order. A collision node
+     * (hash exhausted) holds only pairs, sorted by key.
+     */
+    public arr: unknown[],
     public edit: Edit | null,
-    /** True for a collision node (hash exhausted): data is a sorted list. */
     public readonly collision = false,
   ) {}
 }
 
-export const EMPTY: ChampNode<never> = new ChampNode<never>(0, 0, [], [], null);
+export const EMPTY: ChampNode<never> = new ChampNode<never>(0, 0, [], null);
 
 export function emptyNode<V>(): ChampNode<V> {
   return EMPTY as ChampNode<V>;
+}
+
+/** Number of key, value pairs held directly by a node. */
+export function pairCount(node: ChampNode<unknown>): number {
+  return node.collision ? node.arr.length >> 1 : popcount(node.datamap);
+}
+
+/** The i-th child of a node. */
+export function childAt<V>(node: ChampNode<V>, i: number): ChampNode<V> {
+  return node.arr[2 * popcount(node.datamap) + i] as ChampNode<V>;
+}
+
+export function childCount(node: ChampNode<unknown>): number {
+  return node.collision ? 0 : popcount(node.nodemap);
 }
 
 /** The key hash in use; tests swap in degenerate hashes to exercise collisions. */
@@ -72,18 +87,18 @@ function fragment(hash: number, shift: number): number {
 export function get<V>(node: ChampNode<V>, key: string, hash: number = hashing.hash(key)): V | undefined {
   let shift = 0;
   for (;;) {
+    const a = node.arr;
     if (node.collision) {
-      const d = node.data;
-      for (let i = 0; i < d.length; i += 2) if (d[i] === key) return d[i + 1] as V;
+      for (let i = 0; i < a.length; i += 2) if (a[i] === key) return a[i + 1] as V;
       return undefined;
     }
     const bit = 1 << fragment(hash, shift);
     if (node.datamap & bit) {
       const i = 2 * popcount(node.datamap & (bit - 1));
-      return node.data[i] === key ? (node.data[i + 1] as V) : undefined;
+      return a[i] === key ? (a[i + 1] as V) : undefined;
     }
     if (node.nodemap & bit) {
-      node = node.nodes[popcount(node.nodemap & (bit - 1))];
+      node = a[2 * popcount(node.datamap) + popcount(node.nodemap & (bit - 1))] as ChampNode<V>;
       shift += BITS;
       continue;
     }
@@ -108,66 +123,66 @@ function owned<V>(node: ChampNode<V>, edit: Edit | null): ChampNode<V> {
     node.digest = undefined;
     return node;
   }
-  return new ChampNode<V>(node.datamap, node.nodemap, node.data.slice(), node.nodes.slice(), edit, node.collision);
+  return new ChampNode<V>(node.datamap, node.nodemap, node.arr.slice(), edit, node.collision);
 }
 
 function mergeTwo<V>(k1: string, h1: number, v1: V, k2: string, h2: number, v2: V, shift: number, edit: Edit | null): ChampNode<V> {
   if (shift >= MAX_SHIFT) {
     const data = k1 < k2 ? [k1, v1, k2, v2] : [k2, v2, k1, v1];
-    return new ChampNode<V>(0, 0, data, [], edit, true);
+    return new ChampNode<V>(0, 0, data, edit, true);
   }
   const f1 = fragment(h1, shift);
   const f2 = fragment(h2, shift);
   if (f1 !== f2) {
     const data = f1 < f2 ? [k1, v1, k2, v2] : [k2, v2, k1, v1];
-    return new ChampNode<V>((1 << f1) | (1 << f2), 0, data, [], edit);
+    return new ChampNode<V>((1 << f1) | (1 << f2), 0, data, edit);
   }
   const child = mergeTwo(k1, h1, v1, k2, h2, v2, shift + BITS, edit);
-  return new ChampNode<V>(0, 1 << f1, [], [child], edit);
+  return new ChampNode<V>(0, 1 << f1, [child], edit);
 }
 
 export function set<V>(node: ChampNode<V>, key: string, value: V, edit: Edit | null, change: Change, hash: number = hashing.hash(key), shift = 0): ChampNode<V> {
   if (node.collision) {
-    const d = node.data;
+    const a = node.arr;
     let i = 0;
-    while (i < d.length && (d[i] as string) < key) i += 2;
-    if (i < d.length && d[i] === key) {
-      change.old = d[i + 1];
-      if (d[i + 1] === value) return node;
+    while (i < a.length && (a[i] as string) < key) i += 2;
+    if (i < a.length && a[i] === key) {
+      change.old = a[i + 1];
+      if (a[i + 1] === value) return node;
       const n = owned(node, edit);
-      n.data[i + 1] = value;
+      n.arr[i + 1] = value;
       return n;
     }
     change.added = true;
     const n = owned(node, edit);
-    n.data.splice(i, 0, key, value);
+    n.arr.splice(i, 0, key, value);
     return n;
   }
   const bit = 1 << fragment(hash, shift);
   if (node.datamap & bit) {
-    const idx = popcount(node.datamap & (bit - 1));
-    const k = node.data[2 * idx] as string;
+    const i = 2 * popcount(node.datamap & (bit - 1));
+    const k = node.arr[i] as string;
     if (k === key) {
-      change.old = node.data[2 * idx + 1];
+      change.old = node.arr[i + 1];
       if (change.old === value) return node;
       const n = owned(node, edit);
-      n.data[2 * idx + 1] = value;
+      n.arr[i + 1] = value;
       return n;
     }
     // Push both entries one level down.
     change.added = true;
-    const v = node.data[2 * idx + 1] as V;
+    const v = node.arr[i + 1] as V;
     const child = mergeTwo(k, hashing.hash(k), v, key, hash, value, shift + BITS, edit);
     const n = owned(node, edit);
-    n.data.splice(2 * idx, 2);
+    n.arr.splice(i, 2);
     n.datamap ^= bit;
     n.nodemap |= bit;
-    n.nodes.splice(popcount(n.nodemap & (bit - 1)), 0, child);
+    n.arr.splice(2 * popcount(n.datamap) + popcount(n.nodemap & (bit - 1)), 0, child);
     return n;
   }
   if (node.nodemap & bit) {
-    const idx = popcount(node.nodemap & (bit - 1));
-    const child = node.nodes[idx];
+    const ci = 2 * popcount(node.datamap) + popcount(node.nodemap & (bit - 1));
+    const child = node.arr[ci] as ChampNode<V>;
     const next = set(child, key, value, edit, change, hash, shift + BITS);
     if (next === child) {
       // Unchanged, or changed in place (then this node is ours too).
@@ -175,30 +190,29 @@ export function set<V>(node: ChampNode<V>, key: string, value: V, edit: Edit | n
       return node;
     }
     const n = owned(node, edit);
-    n.nodes[idx] = next;
+    n.arr[ci] = next;
     return n;
   }
   change.added = true;
-  const idx = popcount(node.datamap & (bit - 1));
   const n = owned(node, edit);
-  n.data.splice(2 * idx, 0, key, value);
+  n.arr.splice(2 * popcount(node.datamap & (bit - 1)), 0, key, value);
   n.datamap |= bit;
   return n;
 }
 
 function isSingleton(node: ChampNode<unknown>): boolean {
-  return node.nodes.length === 0 && node.data.length === 2;
+  return node.nodemap === 0 && node.arr.length === 2;
 }
 
 export function remove<V>(node: ChampNode<V>, key: string, edit: Edit | null, change: Change, hash: number = hashing.hash(key), shift = 0): ChampNode<V> {
   if (node.collision) {
-    const d = node.data;
-    for (let i = 0; i < d.length; i += 2) {
-      if (d[i] === key) {
+    const a = node.arr;
+    for (let i = 0; i < a.length; i += 2) {
+      if (a[i] === key) {
         change.removed = true;
-        change.old = d[i + 1];
+        change.old = a[i + 1];
         const n = owned(node, edit);
-        n.data.splice(i, 2);
+        n.arr.splice(i, 2);
         return n;
       }
     }
@@ -206,33 +220,32 @@ export function remove<V>(node: ChampNode<V>, key: string, edit: Edit | null, ch
   }
   const bit = 1 << fragment(hash, shift);
   if (node.datamap & bit) {
-    const idx = popcount(node.datamap & (bit - 1));
-    if (node.data[2 * idx] !== key) return node;
+    const i = 2 * popcount(node.datamap & (bit - 1));
+    if (node.arr[i] !== key) return node;
     change.removed = true;
-    change.old = node.data[2 * idx + 1];
+    change.old = node.arr[i + 1];
     const n = owned(node, edit);
-    n.data.splice(2 * idx, 2);
+    n.arr.splice(i, 2);
     n.datamap ^= bit;
     return n;
   }
   if (node.nodemap & bit) {
-    const idx = popcount(node.nodemap & (bit - 1));
-    const child = node.nodes[idx];
+    const ci = 2 * popcount(node.datamap) + popcount(node.nodemap & (bit - 1));
+    const child = node.arr[ci] as ChampNode<V>;
     const next = remove(child, key, edit, change, hash, shift + BITS);
     if (!change.removed) return node;
     // A child changed in place means this node is ours too: owned() returns it.
     const n = owned(node, edit);
     if (isSingleton(next)) {
       // Canonical form: a subtree holding one entry is inlined in its parent.
-      const k = next.data[0];
-      const v = next.data[1];
-      n.nodes.splice(idx, 1);
+      const k = next.arr[0];
+      const v = next.arr[1];
+      n.arr.splice(ci, 1);
       n.nodemap ^= bit;
-      const di = popcount(n.datamap & (bit - 1));
-      n.data.splice(2 * di, 0, k, v);
+      n.arr.splice(2 * popcount(n.datamap & (bit - 1)), 0, k, v);
       n.datamap |= bit;
     } else {
-      n.nodes[idx] = next;
+      n.arr[ci] = next;
     }
     return n;
   }
@@ -241,17 +254,18 @@ export function remove<V>(node: ChampNode<V>, key: string, edit: Edit | null, ch
 
 /** Visits entries in trie order (deterministic for a given key set). Stops when fn returns false. */
 export function forEach<V>(node: ChampNode<V>, fn: (value: V, key: string) => boolean | void): boolean {
-  const d = node.data;
-  for (let i = 0; i < d.length; i += 2) if (fn(d[i + 1] as V, d[i] as string) === false) return false;
-  const ns = node.nodes;
-  for (let i = 0; i < ns.length; i++) if (!forEach(ns[i], fn)) return false;
+  const a = node.arr;
+  const end = 2 * pairCount(node);
+  for (let i = 0; i < end; i += 2) if (fn(a[i + 1] as V, a[i] as string) === false) return false;
+  for (let i = end; i < a.length; i++) if (!forEach(a[i] as ChampNode<V>, fn)) return false;
   return true;
 }
 
 export function* entries<V>(node: ChampNode<V>): Generator<[string, V]> {
-  const d = node.data;
-  for (let i = 0; i < d.length; i += 2) yield [d[i] as string, d[i + 1] as V];
-  for (const c of node.nodes) yield* entries(c);
+  const a = node.arr;
+  const end = 2 * pairCount(node);
+  for (let i = 0; i < end; i += 2) yield [a[i] as string, a[i + 1] as V];
+  for (let i = end; i < a.length; i++) yield* entries(a[i] as ChampNode<V>);
 }
 
 /**
@@ -276,7 +290,7 @@ function forEachDiff<V>(a: ChampNode<V>, b: ChampNode<V>, shift: number, fn: (ke
     const bKind = b.datamap & bit ? 1 : b.nodemap & bit ? 2 : 0;
     if (aKind === 0 && bKind === 0) continue;
     if (aKind === 2 && bKind === 2) {
-      forEachDiff(a.nodes[popcount(a.nodemap & (bit - 1))], b.nodes[popcount(b.nodemap & (bit - 1))], shift + BITS, fn, _seen);
+      forEachDiff(childAt(a, popcount(a.nodemap & (bit - 1))), childAt(b, popcount(b.nodemap & (bit - 1))), shift + BITS, fn, _seen);
       continue;
     }
     const sa = sliceAt(a, bit, aKind);
@@ -287,9 +301,9 @@ function forEachDiff<V>(a: ChampNode<V>, b: ChampNode<V>, shift: number, fn: (ke
 
 function sliceAt<V>(n: ChampNode<V>, bit: number, kind: number): ChampNode<V> {
   if (kind === 0) return emptyNode<V>();
-  if (kind === 2) return n.nodes[popcount(n.nodemap & (bit - 1))];
+  if (kind === 2) return childAt(n, popcount(n.nodemap & (bit - 1)));
   const i = 2 * popcount(n.datamap & (bit - 1));
-  return new ChampNode<V>(bit, 0, [n.data[i], n.data[i + 1]], [], null);
+  return new ChampNode<V>(bit, 0, [n.arr[i], n.arr[i + 1]], null);
 }
 
 function naiveDiff<V>(a: ChampNode<V>, b: ChampNode<V>, fn: (key: string, before: V | undefined, after: V | undefined) => void): void {

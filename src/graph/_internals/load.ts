@@ -2,6 +2,7 @@ import * as dagCbor from '@ipld/dag-cbor';
 import type { CID } from 'multiformats/cid';
 import { GraphError } from '../errors.ts';
 import type { Props } from '../types.ts';
+import * as champ from './champ.ts';
 import { ChampNode, emptyNode } from './champ.ts';
 import { Draft, EMPTY_VALUE } from './graph-value.ts';
 import type { GraphValue } from './graph-value.ts';
@@ -43,20 +44,19 @@ function loadTrie<V>(getBlock: (digest: string) => Uint8Array | undefined, diges
   if (!Array.isArray(block) || block.length !== 4) throw corrupt(digest, 'is not a trie node');
   const [datamap, nodemap, pairs, links] = block;
   if (datamap === 0 && nodemap === 0 && pairs.length === 0) return emptyNode<V>();
-  const data: unknown[] = new Array(pairs.length);
+  const arr: unknown[] = new Array(pairs.length + links.length);
   for (let i = 0; i < pairs.length; i += 2) {
-    data[i] = pairs[i];
-    data[i + 1] = element(digestOf(pairs[i + 1] as CID));
+    arr[i] = pairs[i];
+    arr[i + 1] = element(digestOf(pairs[i + 1] as CID));
   }
-  const children = links.map((l) => loadTrie(getBlock, digestOf(l), element));
-  const node = new ChampNode<V>(datamap, nodemap, data, children, null, datamap === 0 && nodemap === 0);
+  for (let i = 0; i < links.length; i++) arr[pairs.length + i] = loadTrie(getBlock, digestOf(links[i]), element);
+  const node = new ChampNode<V>(datamap, nodemap, arr, null, datamap === 0 && nodemap === 0);
   node.digest = digest;
   return node;
 }
 
 function forEachValue<V>(node: ChampNode<V>, fn: (v: V) => void): void {
-  for (let i = 1; i < node.data.length; i += 2) fn(node.data[i] as V);
-  for (const c of node.nodes) forEachValue(c, fn);
+  champ.forEach(node, (v) => void fn(v));
 }
 
 function decodeBlock(getBlock: (digest: string) => Uint8Array | undefined, digest: string, what: string): unknown {

@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
 import { CborWriter } from './cbor.ts';
+import { pairCount } from './champ.ts';
 import type { ChampNode } from './champ.ts';
 import type { EdgeRec, NodeRec } from './records.ts';
 
@@ -88,18 +89,19 @@ function elementDigest(rec: NodeRec | EdgeRec, sink: BlockSink | undefined): Dig
  */
 export function trieDigest(node: ChampNode<NodeRec | EdgeRec>, sink?: BlockSink): Digest32 {
   if (node.digest !== undefined) return node.digest;
-  const data = node.data;
-  const valueDigests: Digest32[] = new Array(data.length >> 1);
-  for (let i = 1; i < data.length; i += 2) valueDigests[i >> 1] = elementDigest(data[i] as NodeRec | EdgeRec, sink);
-  const childDigests: Digest32[] = new Array(node.nodes.length);
-  for (let i = 0; i < node.nodes.length; i++) childDigests[i] = trieDigest(node.nodes[i], sink);
+  const a = node.arr;
+  const end = 2 * pairCount(node);
+  const valueDigests: Digest32[] = new Array(end >> 1);
+  for (let i = 1; i < end; i += 2) valueDigests[i >> 1] = elementDigest(a[i] as NodeRec | EdgeRec, sink);
+  const childDigests: Digest32[] = new Array(a.length - end);
+  for (let i = end; i < a.length; i++) childDigests[i - end] = trieDigest(a[i] as ChampNode<NodeRec | EdgeRec>, sink);
   const w = writer.reset();
   w.head(4, 4);
   w.number(node.datamap >>> 0);
   w.number(node.nodemap >>> 0);
-  w.head(4, data.length);
-  for (let i = 0; i < data.length; i += 2) {
-    w.string(data[i] as string);
+  w.head(4, end);
+  for (let i = 0; i < end; i += 2) {
+    w.string(a[i] as string);
     w.link(valueDigests[i >> 1]);
   }
   w.head(4, childDigests.length);
