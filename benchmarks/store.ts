@@ -46,11 +46,9 @@ export async function main(args: string[]): Promise<void> {
   const d: Data = { N, M, K, BACK, nodeIds, edgeIds, src, dst, readNodes };
 
   const baseHeap = heapUsed();
-  graphologyPhase(d, R);
+  buildPhase(d, R);
   gc();
-  batchedBuildPhase(d, R);
-  gc();
-  hashedPhase(d, R);
+  commitPhase(d, R);
   gc();
   memoryPhase(d, R, baseHeap);
 
@@ -62,30 +60,51 @@ export async function main(args: string[]): Promise<void> {
   finish('store', R);
 }
 
-function graphologyPhase(d: Data, R: Record<string, unknown>): void {
-  const { N, M, K, nodeIds, edgeIds, src, dst, readNodes } = d;
-  const g = new MultiDirectedGraph();
-  const build = time(() => {
-    for (let i = 0; i < N; i++) g.addNode(nodeIds[i], { labels: ['V'] });
-    for (let i = 0; i < M; i++) g.addEdgeWithKey(edgeIds[i], nodeIds[src[i]], nodeIds[dst[i]], { type: 'E' });
-  });
-  const inserts = time(() => {
-    for (let i = M; i < M + K; i++) g.addEdgeWithKey(edgeIds[i], nodeIds[src[i]], nodeIds[dst[i]], { type: 'E' });
-  });
-  const reads: number[] = [];
-  for (let r = 0; r < 7; r++) {
-    reads.push(
-      time(() => {
-        let sum = 0;
-        for (const n of readNodes) g.forEachOutEdge(n, (_e, _a, _s, t) => void (sum += t.length));
-        return sum;
-      }).ms,
-    );
+const ROUNDS = 10;
+
+/** Builds (timed), each contender alone in the heap. */
+function buildPhase(d: Data, R: Record<string, unknown>): void {
+  const { N, M, nodeIds, edgeIds, src, dst } = d;
+  {
+    const g = new MultiDirectedGraph();
+    const t = time(() => buildGraphology(d, g, M));
+    log(`graphology: build ${round(t.ms)} ms`);
+    R.graphology_build_ms = round(t.ms);
   }
-  log(`graphology: build ${round(build.ms)} ms, ${K} edge inserts ${round(inserts.ms)} ms, reads ${round(median(reads))} ms`);
-  R.graphology_build_ms = round(build.ms);
-  R.graphology_inserts_ms = round(inserts.ms);
-  R.read_graphology_ms = round(median(reads));
+  gc();
+  {
+    const store = new Store();
+    const t = time(() => buildOne(d, store, M));
+    log(`itonami: build in one transaction ${round(t.ms)} ms`);
+    R.build_one_tx_ms = round(t.ms);
+    const c = time(() => store.cid());
+    log(`itonami: first root CID of the built graph ${round(c.ms)} ms`);
+    R.initial_cid_ms = round(c.ms);
+  }
+  gc();
+  {
+    const store = new Store();
+    const CH = 10_000;
+    const t = time(() => {
+      for (let start = 0; start < N; start += CH) {
+        store.transact((tx) => {
+          for (let i = start; i < Math.min(N, start + CH); i++) tx.addNode(nodeIds[i], ['V']);
+        }, null, { isolation: 'snapshot' });
+      }
+      for (let start = 0; start < M; start += CH) {
+        store.transact((tx) => {
+          for (let i = start; i < Math.min(M, start + CH); i++) tx.addEdge(edgeIds[i], 'E', nodeIds[src[i]], nodeIds[dst[i]]);
+        }, null, { isolation: 'snapshot' });
+      }
+    });
+    log(`itonami: build in 10k-element transactions ${round(t.ms)} ms (${store.headTx} commits, all retained)`);
+    R.build_10k_tx_ms = round(t.ms);
+  }
+}
+
+function buildGraphology(d: Data, g: MultiDirectedGraph, edges: number): void {
+  for (let i = 0; i < d.N; i++) g.addNode(d.nodeIds[i], { labels: ['V'] });
+  for (let i = 0; i < edges; i++) g.addEdgeWithKey(d.edgeIds[i], d.nodeIds[d.src[i]], d.nodeIds[d.dst[i]], { type: 'E' });
 }
 
 function buildOne(d: Data, store: Store, edges: number): void {
@@ -95,87 +114,95 @@ function buildOne(d: Data, store: Store, edges: number): void {
   tx.commit({ bench: 'build' });
 }
 
-function batchedBuildPhase(d: Data, R: Record<string, unknown>): void {
-  const { N, M, nodeIds, edgeIds, src, dst } = d;
-  const store = new Store();
-  const CH = 10_000;
-  const t = time(() => {
-    for (let start = 0; start < N; start += CH) {
-      store.transact((tx) => {
-        for (let i = start; i < Math.min(N, start + CH); i++) tx.addNode(nodeIds[i], ['V']);
-      }, null, { isolation: 'snapshot' });
-    }
-    for (let start = 0; start < M; start += CH) {
-      store.transact((tx) => {
-        for (let i = start; i < Math.min(M, start + CH); i++) tx.addEdge(edgeIds[i], 'E', nodeIds[src[i]], nodeIds[dst[i]]);
-      }, null, { isolation: 'snapshot' });
-    }
-  });
-  log(`itonami: build in 10k-element transactions ${round(t.ms)} ms (${store.headTx} commits, all retained)`);
-  R.build_10k_tx_ms = round(t.ms);
-}
-
-function hashedPhase(d: Data, R: Record<string, unknown>): void {
+/**
+ * The 100k single-edge commits, in rounds that alternate the contenders
+ * (graphology inserts, commits with a root CID each, commits without), so
+ * that load on the machine falls on all three alike.
+ */
+function commitPhase(d: Data, R: Record<string, unknown>): void {
   const { M, K, BACK, nodeIds, edgeIds, src, dst, readNodes } = d;
-  const store = new Store();
-  const one = time(() => buildOne(d, store, M));
-  log(`itonami: build in one transaction ${round(one.ms)} ms`);
-  R.build_one_tx_ms = round(one.ms);
+  const g = new MultiDirectedGraph();
+  buildGraphology(d, g, M);
+  const hashed = new Store();
+  buildOne(d, hashed, M);
+  hashed.cid();
+  const plain = new Store();
+  buildOne(d, plain, M);
+  gc();
+  let gMs = 0;
+  let hMs = 0;
+  let pMs = 0;
+  const per = Math.ceil(K / ROUNDS);
+  for (let r = 0; r < ROUNDS; r++) {
+    const from = M + r * per;
+    const to = Math.min(M + K, from + per);
+    gMs += time(() => {
+      for (let i = from; i < to; i++) g.addEdgeWithKey(edgeIds[i], nodeIds[src[i]], nodeIds[dst[i]], { type: 'E' });
+    }).ms;
+    hMs += time(() => {
+      for (let i = from; i < to; i++) {
+        const tx = hashed.begin();
+        tx.addEdge(edgeIds[i], 'E', nodeIds[src[i]], nodeIds[dst[i]]);
+        tx.commit(null);
+        hashed.cid();
+      }
+    }).ms;
+    pMs += time(() => {
+      for (let i = from; i < to; i++) {
+        const tx = plain.begin();
+        tx.addEdge(edgeIds[i], 'E', nodeIds[src[i]], nodeIds[dst[i]]);
+        tx.commit(null);
+      }
+    }).ms;
+  }
+  log(`${K} edge inserts: graphology ${round(gMs)} ms; itonami commits with a root CID each ${round(hMs)} ms (${round((hMs * 1000) / K, 2)} µs each), without ${round(pMs)} ms (${round((pMs * 1000) / K, 2)} µs each)`);
+  R.graphology_inserts_ms = round(gMs);
+  R.commits_with_cid_ms = round(hMs);
+  R.commits_no_cid_ms = round(pMs);
 
-  // The first root CID hashes the whole graph once; later ones only what changed.
-  const first = time(() => store.cid());
-  log(`itonami: first root CID of the built graph ${round(first.ms)} ms`);
-  R.initial_cid_ms = round(first.ms);
-
-  const withCid = time(() => {
-    for (let i = M; i < M + K; i++) {
-      const tx = store.begin();
-      tx.addEdge(edgeIds[i], 'E', nodeIds[src[i]], nodeIds[dst[i]]);
-      tx.commit(null);
-      store.cid();
-    }
-  });
-  log(`itonami: ${K} single-edge commits, each with its root CID: ${round(withCid.ms)} ms (${round((withCid.ms * 1000) / K, 2)} µs each)`);
-  R.commits_with_cid_ms = round(withCid.ms);
-
-  // Reads at head and BACK commits back, alternating rounds, median of each.
-  const head = store.head();
-  const old = store.at(store.headTx - BACK);
+  // Reads: out-neighbourhoods at head, BACK commits back, and on graphology, alternating.
+  const head = hashed.head();
+  const old = hashed.at(hashed.headTx - BACK);
   const readOn = (snap: Snapshot) =>
     time(() => {
       let sum = 0;
       for (const n of readNodes) snap.forEachIncident(n, 'out', undefined, (e) => void (sum += e.dst.length));
       return sum;
     }).ms;
+  const readG = () =>
+    time(() => {
+      let sum = 0;
+      for (const n of readNodes) g.forEachOutEdge(n, (_e, _a, _s, t) => void (sum += t.length));
+      return sum;
+    }).ms;
   const h: number[] = [];
   const o: number[] = [];
+  const gr: number[] = [];
   for (let r = 0; r < 7; r++) {
     h.push(readOn(head));
     o.push(readOn(old));
+    gr.push(readG());
   }
-  log(`itonami: ${readNodes.length} out-neighbourhood reads: head ${round(median(h))} ms, ${BACK} commits back ${round(median(o))} ms`);
+  log(`${readNodes.length} out-neighbourhood reads: head ${round(median(h))} ms, ${BACK} commits back ${round(median(o))} ms, graphology ${round(median(gr))} ms`);
   R.read_head_ms = round(median(h));
   R.read_old_ms = round(median(o));
+  R.read_graphology_ms = round(median(gr));
   R.old_read_ratio = round(median(o) / median(h));
 }
 
+/** Heap of a store holding 100k single-edge versions against a store of the final graph alone. */
 function memoryPhase(d: Data, R: Record<string, unknown>, baseHeap: number): void {
   const { N, M, K, nodeIds, edgeIds, src, dst } = d;
-  // 100k single-edge commits without CIDs, on a store built in one transaction.
   const withHistory = (() => {
     const store = new Store();
     buildOne(d, store, M);
-    const noCid = time(() => {
-      for (let i = M; i < M + K; i++) {
-        const tx = store.begin();
-        tx.addEdge(edgeIds[i], 'E', nodeIds[src[i]], nodeIds[dst[i]]);
-        tx.commit(null);
-      }
-    });
-    log(`itonami: ${K} single-edge commits without CIDs: ${round(noCid.ms)} ms (${round((noCid.ms * 1000) / K, 2)} µs each)`);
-    R.commits_no_cid_ms = round(noCid.ms);
+    for (let i = M; i < M + K; i++) {
+      const tx = store.begin();
+      tx.addEdge(edgeIds[i], 'E', nodeIds[src[i]], nodeIds[dst[i]]);
+      tx.commit(null);
+    }
     const bytes = heapUsed() - baseHeap;
-    if (store.head().edgeCount !== M + K) throw new Error('bench: wrong edge count');
+    if (store.head().edgeCount !== M + K || store.headTx !== K + 1) throw new Error('bench: wrong store');
     return bytes;
   })();
   gc();
