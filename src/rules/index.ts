@@ -1,0 +1,11 @@
+export { RuleError, RuleSyntaxError } from './errors.ts';
+export type { RuleErrorCode } from './errors.ts';
+export { Match, forEachMatch, match, firstMatch, countMatches, isMatch } from './match/index.ts';
+export type { Guard, Homomorphism, MatchOptions, MatchView, Nac, Pattern, PatternDirection, PatternEdge, PatternNode } from './match/index.ts';
+export { Rule, defineRule } from './rule.ts';
+export type { Action, Assignment, Params, RuleDef, RuleEdge, RuleGuard, RuleNode, ValueFn } from './rule.ts';
+export { apply, applyInTx, matchesOf } from './apply.ts';
+export type { Application, ApplyOptions, ApplyResult } from './apply.ts';
+export { run, once, alap, seq, priority, choice, repeat, all, describe } from './control.ts';
+export type { Program, Once, Alap, Seq, Priority, Choice, Repeat, All, RunOptions, RunResult } from './control.ts';
+export { parseRule, parseRules } from './text/parse-rule.ts';

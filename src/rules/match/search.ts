@@ -1,0 +1,413 @@
+import type { EdgeRecord, GraphView, NodeRecord } from '../../graph/index.ts';
+import { RuleError } from '../errors.ts';
+import type { CEdge, CNode, CompiledPattern } from './compiled.ts';
+import { jsonEqual } from './json-equal.ts';
+import type { MatchView } from './pattern.ts';
+import { CHECK_EDGE, CHECK_NODE, EXPAND, SCAN_EDGE, SCAN_NODE, VAR_EXPAND, planFor } from './planner.ts';
+import type { Plan, Step } from './planner.ts';
+
+type Visitor = (rec: any) => boolean; // eslint-disable-line @typescript-eslint/no-explicit-any -- node or edge, by step kind
+
+/**
+ * The state of one search over one compiled pattern: the slots bound so far
+ * and one prebuilt visitor per plan step, so the hot loop allocates nothing
+ * but what the store's iteration does. Instances are pooled per pattern.
+ */
+export class Search implements MatchView {
+  readonly nodeIds: (string | undefined)[];
+  readonly nodeRecs: (NodeRecord | undefined)[];
+  readonly edgeRecs: (EdgeRecord | undefined)[];
+  /** Pre-bound edge ids (checked by CHECK_EDGE). */
+  readonly edgeIds: (string | undefined)[];
+  readonly paths: (EdgeRecord[] | undefined)[];
+  view!: GraphView;
+  plan!: Plan;
+  outer: Search | null = null;
+  onMatch: (s: Search) => boolean = () => true;
+  stopped = false;
+  private readonly visitors: Visitor[] = [];
+  private readonly nodeCount: number;
+  private readonly edgeCount: number;
+
+  constructor(readonly cp: CompiledPattern) {
+    this.nodeCount = cp.nodes.length;
+    this.edgeCount = cp.edges.length;
+    this.nodeIds = new Array(this.nodeCount).fill(undefined);
+    this.nodeRecs = new Array(this.nodeCount).fill(undefined);
+    this.edgeRecs = new Array(this.edgeCount).fill(undefined);
+    this.edgeIds = new Array(this.edgeCount).fill(undefined);
+    this.paths = new Array(this.edgeCount).fill(undefined);
+  }
+
+  static acquire(cp: CompiledPattern): Search {
+    return (cp.pool.pop() as Search | undefined) ?? new Search(cp);
+  }
+
+  release(): void {
+    this.nodeIds.fill(undefined);
+    this.nodeRecs.fill(undefined);
+    this.edgeRecs.fill(undefined);
+    this.edgeIds.fill(undefined);
+    this.paths.fill(undefined);
+    this.outer = null;
+    this.stopped = false;
+    this.onMatch = noop;
+    this.view = undefined as unknown as GraphView;
+    this.cp.pool.push(this);
+  }
+
+  /** Runs the search; pre-bound ids must already be in nodeIds / edgeIds. */
+  run(view: GraphView, boundKey: string, boundNodes: ArrayLike<boolean>, boundEdges: ArrayLike<boolean>, onMatch: (s: Search) => boolean): void {
+    this.view = view;
+    this.onMatch = onMatch;
+    this.stopped = false;
+    this.plan = planFor(this.cp, view, boundKey, boundNodes, boundEdges);
+    const p = this.plan;
+    for (let k = 0; k < p.preGuards.length; k++) if (!this.cp.guards[p.preGuards[k]].test(this)) return;
+    for (let k = 0; k < p.preNacs.length; k++) if (!this.nacHolds(p.preNacs[k])) return;
+    this.step(0);
+  }
+
+  // ---- MatchView ----
+
+  node(v: string): NodeRecord {
+    const x = this.cp.vars.get(v);
+    const r = x !== undefined && x.kind === 'node' ? this.nodeRecs[x.slot] : undefined;
+    if (r === undefined) throw new RuleError('INVALID_BINDING', `MatchView.node: "${v}" is not a bound node variable`);
+    return r;
+  }
+  edge(v: string): EdgeRecord {
+    const x = this.cp.vars.get(v);
+    const r = x !== undefined && x.kind === 'edge' && this.cp.edges[x.slot].max === -1 ? this.edgeRecs[x.slot] : undefined;
+    if (r === undefined) throw new RuleError('INVALID_BINDING', `MatchView.edge: "${v}" is not a bound edge variable`);
+    return r;
+  }
+  path(v: string): readonly EdgeRecord[] {
+    const x = this.cp.vars.get(v);
+    const r = x !== undefined && x.kind === 'edge' ? this.paths[x.slot] : undefined;
+    if (r === undefined) throw new RuleError('INVALID_BINDING', `MatchView.path: "${v}" is not a bound variable-length edge`);
+    return r;
+  }
+  has(v: string): boolean {
+    const x = this.cp.vars.get(v);
+    if (x === undefined) return false;
+    return x.kind === 'node' ? this.nodeRecs[x.slot] !== undefined : this.edgeRecs[x.slot] !== undefined || this.paths[x.slot] !== undefined;
+  }
+
+  // ---- the search ----
+
+  /** Visitor i + IN_PASS serves the incoming pass of an undirected expansion at step i. */
+  private visitor(i: number): Visitor {
+    const k = i >= IN_PASS ? 2 * (i - IN_PASS) + 1 : 2 * i;
+    let v = this.visitors[k];
+    if (v === undefined) {
+      v = (rec) => this.visit(i, rec);
+      this.visitors[k] = v;
+    }
+    return v;
+  }
+
+  private step(i: number): void {
+    const steps = this.plan.steps;
+    if (i === steps.length) {
+      if (this.onMatch(this) === false) this.stopped = true;
+      return;
+    }
+    const s = steps[i];
+    switch (s.kind) {
+      case CHECK_NODE: {
+        const cn = this.cp.nodes[s.node];
+        const id = this.nodeIds[s.node]!;
+        const rec = cn.ref >= 0 && this.outer !== null ? this.outer.nodeRecs[cn.ref] : this.view.getNode(id);
+        if (rec === undefined || !nodeOk(cn, rec) || (cn.ref < 0 && !this.nodeDistinct(s.node, id))) return;
+        this.nodeRecs[s.node] = rec;
+        this.next(i);
+        this.nodeRecs[s.node] = undefined;
+        return;
+      }
+      case CHECK_EDGE: {
+        const ce = this.cp.edges[s.edge];
+        const rec = ce.ref >= 0 && this.outer !== null ? this.outer.edgeRecs[ce.ref] : this.view.getEdge(this.edgeIds[s.edge]!);
+        if (rec === undefined) return;
+        this.tryEdge(i, ce, rec, ce.ref < 0);
+        return;
+      }
+      case SCAN_NODE: {
+        const label = s.types[0];
+        if (label !== undefined) this.view.forEachNodeWithLabel(label, this.visitor(i));
+        else this.view.forEachNode(this.visitor(i));
+        return;
+      }
+      case SCAN_EDGE: {
+        const v = this.visitor(i);
+        for (let k = 0; k < s.types.length && !this.stopped; k++) {
+          const t = s.types[k];
+          if (t === undefined) this.view.forEachEdge(v);
+          else this.view.forEachEdgeOfType(t, v);
+        }
+        return;
+      }
+      case EXPAND: {
+        const v = this.visitor(i);
+        const from = this.nodeIds[s.from]!;
+        const dir = s.dir === 'in' ? 'in' : 'out';
+        for (let k = 0; k < s.types.length && !this.stopped; k++) this.view.forEachIncident(from, dir, s.types[k], v);
+        if (s.dir === 'both') {
+          const w = this.visitor(i + IN_PASS);
+          for (let k = 0; k < s.types.length && !this.stopped; k++) this.view.forEachIncident(from, 'in', s.types[k], w);
+        }
+        return;
+      }
+      case VAR_EXPAND:
+        this.varExpand(i, s);
+        return;
+    }
+  }
+
+  private visit(i: number, rec: NodeRecord & EdgeRecord): boolean {
+    const inPass = i >= IN_PASS;
+    if (inPass) i -= IN_PASS;
+    const s = this.plan.steps[i];
+    switch (s.kind) {
+      case SCAN_NODE: {
+        const cn = this.cp.nodes[s.node];
+        if (!nodeOk(cn, rec) || !this.nodeDistinct(s.node, rec.id)) return true;
+        this.nodeIds[s.node] = rec.id;
+        this.nodeRecs[s.node] = rec;
+        this.next(i);
+        this.nodeIds[s.node] = undefined;
+        this.nodeRecs[s.node] = undefined;
+        return !this.stopped;
+      }
+      case SCAN_EDGE: {
+        const ce = this.cp.edges[s.edge];
+        this.tryEdge(i, ce, rec, true);
+        return !this.stopped;
+      }
+      case EXPAND: {
+        const ce = this.cp.edges[s.edge];
+        if (s.dir === 'both') {
+          if (inPass) {
+            if (rec.src === rec.dst) return true; // a self-loop was seen in the out pass
+            // rec points at `from`: orient so that `from` is its dst.
+            this.tryOriented(i, ce, rec, rec.src);
+          } else this.tryOriented(i, ce, rec, rec.dst);
+        } else if (s.dir === 'out') this.tryOriented(i, ce, rec, rec.dst);
+        else this.tryOriented(i, ce, rec, rec.src);
+        return !this.stopped;
+      }
+    }
+    return true;
+  }
+
+  /** An edge found by expansion from the bound `s.from`: `otherId` is its other end. */
+  private tryOriented(i: number, ce: CEdge, rec: EdgeRecord, otherId: string): void {
+    if (!edgeOk(ce, rec) || !this.edgeDistinct(ce.slot, rec.id)) return;
+    const to = this.plan.steps[i].to;
+    const toBound = this.nodeIds[to] !== undefined;
+    if (toBound) {
+      if (this.nodeIds[to] !== otherId) return;
+      this.edgeRecs[ce.slot] = rec;
+      this.next(i);
+      this.edgeRecs[ce.slot] = undefined;
+      return;
+    }
+    const other = this.view.getNode(otherId);
+    const cn = this.cp.nodes[to];
+    if (other === undefined || !nodeOk(cn, other) || !this.nodeDistinct(to, otherId)) return;
+    this.edgeRecs[ce.slot] = rec;
+    this.nodeIds[to] = otherId;
+    this.nodeRecs[to] = other;
+    this.next(i);
+    this.nodeIds[to] = undefined;
+    this.nodeRecs[to] = undefined;
+    this.edgeRecs[ce.slot] = undefined;
+  }
+
+  /** Binds an edge found by a scan or a check, with both endpoints, in each allowed orientation. */
+  private tryEdge(i: number, ce: CEdge, rec: EdgeRecord, distinct: boolean): void {
+    if (!edgeOk(ce, rec) || (distinct && !this.edgeDistinct(ce.slot, rec.id))) return;
+    this.edgeRecs[ce.slot] = rec;
+    this.bindEnds(i, ce.src, rec.src, ce.dst, rec.dst);
+    if (ce.either && rec.src !== rec.dst && !this.stopped) this.bindEnds(i, ce.src, rec.dst, ce.dst, rec.src);
+    this.edgeRecs[ce.slot] = undefined;
+  }
+
+  private bindEnds(i: number, a: number, aId: string, b: number, bId: string): void {
+    const aWas = this.nodeRecs[a] !== undefined;
+    if (aWas) {
+      if (this.nodeIds[a] !== aId) return;
+    } else if (!this.bindNode(a, aId)) return;
+    const bWas = this.nodeRecs[b] !== undefined;
+    if (bWas) {
+      if (this.nodeIds[b] === bId) this.next(i);
+    } else if (this.bindNode(b, bId)) {
+      this.next(i);
+      this.nodeIds[b] = undefined;
+      this.nodeRecs[b] = undefined;
+    }
+    if (!aWas) {
+      this.nodeIds[a] = undefined;
+      this.nodeRecs[a] = undefined;
+    }
+  }
+
+  private bindNode(slot: number, id: string): boolean {
+    const rec = this.view.getNode(id);
+    if (rec === undefined || !nodeOk(this.cp.nodes[slot], rec) || !this.nodeDistinct(slot, id)) return false;
+    this.nodeIds[slot] = id;
+    this.nodeRecs[slot] = rec;
+    return true;
+  }
+
+  /** After step i bound its elements: its guards and NACs, then the next step. */
+  private next(i: number): void {
+    const s = this.plan.steps[i];
+    const g = s.guards;
+    for (let k = 0; k < g.length; k++) if (!this.cp.guards[g[k]].test(this)) return;
+    const n = s.nacs;
+    for (let k = 0; k < n.length; k++) if (!this.nacHolds(n[k])) return;
+    this.step(i + 1);
+  }
+
+  private nodeDistinct(slot: number, id: string): boolean {
+    const cp = this.cp;
+    const n = this.nodeCount;
+    if (cp.mode === 'injective') {
+      const ids = this.nodeIds;
+      const o = this.outer;
+      const fresh = o !== null && cp.nodes[slot].ref < 0;
+      for (let j = 0; j < n; j++) {
+        if (j === slot || ids[j] !== id || this.nodeRecs[j] === undefined || cp.nodeCoincide[slot * n + j] === 1) continue;
+        if (fresh && cp.nodes[j].ref >= 0) continue; // checked against the outer match below
+        return false;
+      }
+      if (fresh) {
+        const oids = o!.nodeIds;
+        for (let j = 0; j < oids.length; j++) if (oids[j] === id && !allowed(cp.outerNodeAllow, slot, j)) return false;
+      }
+    }
+    return true;
+  }
+
+  private edgeDistinct(slot: number, id: string): boolean {
+    const cp = this.cp;
+    const m = this.edgeCount;
+    const recs = this.edgeRecs;
+    const o = this.outer;
+    const fresh = o !== null && cp.mode === 'injective' && cp.edges[slot].ref < 0;
+    for (let j = 0; j < m; j++) {
+      if (j === slot || cp.edgeCoincide[slot * m + j] === 1) continue;
+      if (fresh && cp.edges[j].ref >= 0) continue;
+      const r = recs[j];
+      if (r !== undefined && r.id === id) return false;
+      const p = this.paths[j];
+      if (p !== undefined) for (let k = 0; k < p.length; k++) if (p[k].id === id) return false;
+    }
+    if (fresh) {
+      for (let j = 0; j < o!.edgeRecs.length; j++) {
+        const r = o!.edgeRecs[j];
+        if (r !== undefined && r.id === id && !allowed(cp.outerEdgeAllow, slot, j)) return false;
+        const p = o!.paths[j];
+        if (p !== undefined) for (let k = 0; k < p.length; k++) if (p[k].id === id) return false;
+      }
+    }
+    return true;
+  }
+
+  private nacHolds(k: number): boolean {
+    const nac = this.cp.nacs[k];
+    const s = Search.acquire(nac);
+    s.outer = this;
+    const bn = nacBound(nac);
+    for (const n of nac.nodes) if (n.ref >= 0) s.nodeIds[n.slot] = this.nodeIds[n.ref];
+    for (const e of nac.edges) if (e.ref >= 0) s.edgeIds[e.slot] = this.edgeRecs[e.ref]?.id;
+    let found = false;
+    s.run(this.view, 'nac', bn.nodes, bn.edges, () => {
+      found = true;
+      return false;
+    });
+    s.release();
+    return !found;
+  }
+
+  /** Variable-length expansion: depth-first over simple edge paths from the bound `from`. */
+  private varExpand(i: number, s: Step): void {
+    const ce = this.cp.edges[s.edge];
+    const path: EdgeRecord[] = [];
+    this.paths[ce.slot] = path;
+    const seen = new Set<string>();
+    const dfs = (at: string): void => {
+      if (path.length >= ce.min) this.reach(i, s.to, at);
+      if (this.stopped || path.length >= ce.max) return;
+      const cand: [EdgeRecord, string][] = [];
+      const collect = (dir: 'out' | 'in') => (e: EdgeRecord) => {
+        if (dir === 'in' && s.dir === 'both' && e.src === e.dst) return;
+        if (seen.has(e.id) || !edgeOk(ce, e) || !this.edgeDistinct(ce.slot, e.id)) return;
+        cand.push([e, dir === 'out' ? e.dst : e.src]);
+      };
+      const dirs: ('out' | 'in')[] = s.dir === 'both' ? ['out', 'in'] : [s.dir === 'in' ? 'in' : 'out'];
+      for (const d of dirs) for (const t of s.types) this.view.forEachIncident(at, d, t, collect(d));
+      for (const [e, nxt] of cand) {
+        if (this.stopped) return;
+        path.push(e);
+        seen.add(e.id);
+        dfs(nxt);
+        seen.delete(e.id);
+        path.pop();
+      }
+    };
+    dfs(this.nodeIds[s.from]!);
+    this.paths[ce.slot] = undefined;
+  }
+
+  private reach(i: number, to: number, id: string): void {
+    if (this.nodeRecs[to] !== undefined) {
+      if (this.nodeIds[to] === id) this.next(i);
+      return;
+    }
+    if (!this.bindNode(to, id)) return;
+    this.next(i);
+    this.nodeIds[to] = undefined;
+    this.nodeRecs[to] = undefined;
+  }
+}
+
+const noop = (): boolean => true;
+const IN_PASS = 1 << 16;
+
+function allowed(pairs: readonly number[], own: number, outer: number): boolean {
+  for (let k = 0; k < pairs.length; k += 2) if (pairs[k] === own && pairs[k + 1] === outer) return true;
+  return false;
+}
+
+const nacBounds = new WeakMap<CompiledPattern, { nodes: boolean[]; edges: boolean[] }>();
+function nacBound(cp: CompiledPattern): { nodes: boolean[]; edges: boolean[] } {
+  let b = nacBounds.get(cp);
+  if (b === undefined) {
+    b = { nodes: cp.nodes.map((n) => n.ref >= 0), edges: cp.edges.map((e) => e.ref >= 0) };
+    nacBounds.set(cp, b);
+  }
+  return b;
+}
+
+export function nodeOk(cn: CNode, rec: NodeRecord): boolean {
+  const ls = cn.labels;
+  for (let k = 0; k < ls.length; k++) if (!rec.labels.includes(ls[k])) return false;
+  if (cn.labelTest !== undefined && !cn.labelTest(rec.labels)) return false;
+  const keys = cn.propKeys;
+  for (let k = 0; k < keys.length; k++) if (!jsonEqual(rec.props[keys[k]], cn.propVals[k])) return false;
+  return cn.where === undefined || cn.where(rec);
+}
+
+export function edgeOk(ce: CEdge, rec: EdgeRecord): boolean {
+  const ts = ce.types;
+  if (ts !== null) {
+    let ok = false;
+    for (let k = 0; k < ts.length; k++) if (ts[k] === rec.type) ok = true;
+    if (!ok) return false;
+  }
+  const keys = ce.propKeys;
+  for (let k = 0; k < keys.length; k++) if (!jsonEqual(rec.props[keys[k]], ce.propVals[k])) return false;
+  return ce.where === undefined || ce.where(rec);
+}

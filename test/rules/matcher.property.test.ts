@@ -1,0 +1,40 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { countMatches, match } from '../../src/rules/match/index.ts';
+import type { Pattern } from '../../src/rules/match/index.ts';
+import { bruteMatches } from './_brute.ts';
+import { build, graphArb, patternArb } from './_graphs.ts';
+
+function keys(p: Pattern, ms: ReturnType<typeof match>): string[] {
+  const vars = [...p.nodes.map((n) => n.var), ...(p.edges ?? []).map((e) => e.var)];
+  return ms.map((m) => JSON.stringify(vars.map((v) => m.ids()[v]))).sort();
+}
+
+describe('matcher == brute-force enumerator', () => {
+  for (const mode of ['injective', 'cypher'] as const) {
+    it(`${mode}: same matches, NACs and guards included`, () => {
+      fc.assert(
+        fc.property(graphArb(), patternArb(mode), (g, p) => {
+          const view = build(g).head();
+          const got = keys(p, match(view, p));
+          expect(got).toEqual(bruteMatches(view, p));
+          expect(countMatches(view, p)).toBe(got.length);
+        }),
+        { numRuns: 400 },
+      );
+    });
+    it(`${mode}: start bindings restrict to the matches that agree`, () => {
+      fc.assert(
+        fc.property(graphArb(), patternArb(mode), fc.nat(4), (g, p, k) => {
+          const view = build(g).head();
+          const v = p.nodes[0].var;
+          const id = `n${k % g.nodes.length}`;
+          const got = keys(p, match(view, p, { bindings: { [v]: id } }));
+          const all = bruteMatches(view, p).filter((s) => (JSON.parse(s) as string[])[0] === id);
+          expect(got).toEqual(all);
+        }),
+        { numRuns: 200 },
+      );
+    });
+  }
+});
