@@ -9,7 +9,11 @@ import { NodeRec } from '../../src/graph/_internals/records.ts';
 
 /** Structure of a trie as plain data, to compare shapes. */
 function shape(n: champ.ChampNode<unknown>): unknown {
-  return [n.datamap, n.nodemap, n.collision, n.arr.map((x) => (x instanceof champ.ChampNode ? shape(x) : x))];
+  const pairs = champ.pairCount(n);
+  const out: unknown[] = [champ.datamapOf(n), champ.nodemapOf(n)];
+  for (let i = 0; i < pairs; i++) out.push(champ.keyAt(n, i), champ.valueAt(n, i));
+  for (let i = 0; i < champ.childCount(n); i++) out.push(shape(champ.childAt(n, i)));
+  return out;
 }
 
 const hashes: [string, (k: string) => number][] = [
@@ -113,8 +117,8 @@ describe('block encoding', () => {
     const blocks = new Map<string, Uint8Array>();
     const d = trieDigest(root, (dg, bytes) => void blocks.set(dg, bytes));
     const top = dagCbor.decode(blocks.get(d)!) as [number, number, unknown[], CID[]];
-    expect(top[0]).toBe(root.datamap);
-    expect(top[1]).toBe(root.nodemap);
+    expect(top[0]).toBe(champ.datamapOf(root));
+    expect(top[1]).toBe(champ.nodemapOf(root));
     expect(top[3].length).toBe(champ.childCount(root));
     // every block hashes to its key
     for (const [dg, bytes] of blocks) {

@@ -7,6 +7,11 @@
  * the node layout to encode blocks. CHAMP is canonical (one shape per key set,
  * deletions re-inline singletons), which makes the root CID history independent.
  *
+ * A node is ONE array: four header slots, then the key, value pairs in bit
+ * order, then the children in bit order. One object per level halves the
+ * memory reads of a lookup (they are what a lookup costs in a large trie) and
+ * makes a path copy one allocation per level.
+ *
  * Transient updates: an `Edit` token owned by one open transaction lets that
  * transaction mutate the nodes it created in place instead of path-copying on
  * every write. Committed nodes are never mutated.
@@ -14,46 +19,81 @@
 
 export type Edit = object;
 
+/** A trie node; `V` only types the values. */
+export type ChampNode<V> = unknown[] & { readonly __value?: V };
+
+const DATAMAP = 0;
+const NODEMAP = 1;
+const EDIT = 2;
+const DIGEST = 3;
+/** Index of the first pair. */
+const H = 4;
+
 const BITS = 4;
 const MASK = 0xf;
 /** Shift at which the 32-bit hash is exhausted and a collision node is used. */
 const MAX_SHIFT = 32;
 
-export class ChampNode<V> {
-  /** Cached Merkle digest of this node's block; cleared on in-place edits. */
-  digest: string | undefined = undefined;
-  constructor(
-    public datamap: number,
-    public nodemap: number,
-    /**
-     * One array, so a path copy allocates one array per node: the key, value
-     * pairs in bit order, then the children in bit order. A collision node
-     * (hash exhausted) holds only pairs, sorted by key.
-     */
-    public arr: unknown[],
-    public edit: Edit | null,
-    public readonly collision = false,
-  ) {}
+function make<V>(datamap: number, nodemap: number, edit: Edit | null, body: unknown[]): ChampNode<V> {
+  const n = new Array(H + body.length) as ChampNode<V>;
+  n[DATAMAP] = datamap;
+  n[NODEMAP] = nodemap;
+  n[EDIT] = edit;
+  n[DIGEST] = undefined;
+  for (let i = 0; i < body.length; i++) n[H + i] = body[i];
+  return n;
 }
 
-export const EMPTY: ChampNode<never> = new ChampNode<never>(0, 0, [], null);
+export const EMPTY: ChampNode<never> = make<never>(0, 0, null, []);
 
 export function emptyNode<V>(): ChampNode<V> {
   return EMPTY as ChampNode<V>;
 }
 
+/** Builds a node from its parts (the block loader uses it). */
+export function makeNode<V>(datamap: number, nodemap: number, pairsThenChildren: unknown[]): ChampNode<V> {
+  if (datamap === 0 && nodemap === 0 && pairsThenChildren.length === 0) return emptyNode<V>();
+  return make<V>(datamap, nodemap, null, pairsThenChildren);
+}
+
+export function datamapOf(node: ChampNode<unknown>): number {
+  return node[DATAMAP] as number;
+}
+export function nodemapOf(node: ChampNode<unknown>): number {
+  return node[NODEMAP] as number;
+}
+export function digestOf(node: ChampNode<unknown>): string | undefined {
+  return node[DIGEST] as string | undefined;
+}
+export function setDigest(node: ChampNode<unknown>, digest: string): void {
+  node[DIGEST] = digest;
+}
+
+/** A collision node (hash exhausted) holds only pairs, sorted by key; both bitmaps are 0. */
+function isCollision(node: ChampNode<unknown>): boolean {
+  return node[DATAMAP] === 0 && node[NODEMAP] === 0 && node.length > H;
+}
+
 /** Number of key, value pairs held directly by a node. */
 export function pairCount(node: ChampNode<unknown>): number {
-  return node.collision ? node.arr.length >> 1 : popcount(node.datamap);
+  return isCollision(node) ? (node.length - H) >> 1 : popcount(node[DATAMAP] as number);
+}
+
+export function childCount(node: ChampNode<unknown>): number {
+  return popcount(node[NODEMAP] as number);
 }
 
 /** The i-th child of a node. */
 export function childAt<V>(node: ChampNode<V>, i: number): ChampNode<V> {
-  return node.arr[2 * popcount(node.datamap) + i] as ChampNode<V>;
+  return node[H + 2 * popcount(node[DATAMAP] as number) + i] as ChampNode<V>;
 }
 
-export function childCount(node: ChampNode<unknown>): number {
-  return node.collision ? 0 : popcount(node.nodemap);
+/** The i-th pair's key and value. */
+export function keyAt(node: ChampNode<unknown>, i: number): string {
+  return node[H + 2 * i] as string;
+}
+export function valueAt<V>(node: ChampNode<V>, i: number): V {
+  return node[H + 2 * i + 1] as V;
 }
 
 /** The key hash in use; tests swap in degenerate hashes to exercise collisions. */
@@ -87,18 +127,19 @@ function fragment(hash: number, shift: number): number {
 export function get<V>(node: ChampNode<V>, key: string, hash: number = hashing.hash(key)): V | undefined {
   let shift = 0;
   for (;;) {
-    const a = node.arr;
-    if (node.collision) {
-      for (let i = 0; i < a.length; i += 2) if (a[i] === key) return a[i + 1] as V;
+    const datamap = node[DATAMAP] as number;
+    const nodemap = node[NODEMAP] as number;
+    if (datamap === 0 && nodemap === 0) {
+      for (let i = H; i < node.length; i += 2) if (node[i] === key) return node[i + 1] as V;
       return undefined;
     }
     const bit = 1 << fragment(hash, shift);
-    if (node.datamap & bit) {
-      const i = 2 * popcount(node.datamap & (bit - 1));
-      return a[i] === key ? (a[i + 1] as V) : undefined;
+    if (datamap & bit) {
+      const i = H + 2 * popcount(datamap & (bit - 1));
+      return node[i] === key ? (node[i + 1] as V) : undefined;
     }
-    if (node.nodemap & bit) {
-      node = a[2 * popcount(node.datamap) + popcount(node.nodemap & (bit - 1))] as ChampNode<V>;
+    if (nodemap & bit) {
+      node = node[H + 2 * popcount(datamap) + popcount(nodemap & (bit - 1))] as ChampNode<V>;
       shift += BITS;
       continue;
     }
@@ -118,134 +159,194 @@ export function newChange(): Change {
   return { added: false, removed: false, old: undefined };
 }
 
+function mine(node: ChampNode<unknown>, edit: Edit | null): boolean {
+  return edit !== null && node[EDIT] === edit;
+}
+
+/** The node itself when this edit owns it (its digest cleared), else a copy owned by the edit. */
 function owned<V>(node: ChampNode<V>, edit: Edit | null): ChampNode<V> {
-  if (edit !== null && node.edit === edit) {
-    node.digest = undefined;
+  if (mine(node, edit)) {
+    node[DIGEST] = undefined;
     return node;
   }
-  return new ChampNode<V>(node.datamap, node.nodemap, node.arr.slice(), edit, node.collision);
+  const n = node.slice() as ChampNode<V>;
+  n[EDIT] = edit;
+  n[DIGEST] = undefined;
+  return n;
+}
+
+/** Inserts `count` items at i, in place. */
+function insertInPlace(a: unknown[], i: number, x: unknown, y?: unknown, count = 2): void {
+  const n = a.length;
+  if (count === 2) a.push(undefined, undefined);
+  else a.push(undefined);
+  for (let j = n - 1; j >= i; j--) a[j + count] = a[j];
+  a[i] = x;
+  if (count === 2) a[i + 1] = y;
+}
+
+/** A copy of `a` with (x, y) inserted at i, owned by `edit`. */
+function copyInsertPair<V>(a: ChampNode<V>, i: number, x: unknown, y: unknown, edit: Edit | null): ChampNode<V> {
+  const n = a.length;
+  const out = new Array(n + 2) as ChampNode<V>;
+  for (let j = 0; j < i; j++) out[j] = a[j];
+  out[i] = x;
+  out[i + 1] = y;
+  for (let j = i; j < n; j++) out[j + 2] = a[j];
+  out[EDIT] = edit;
+  out[DIGEST] = undefined;
+  return out;
+}
+
+/** A copy of `a` without the pair at i, owned by `edit`. */
+function copyRemovePair<V>(a: ChampNode<V>, i: number, edit: Edit | null): ChampNode<V> {
+  const n = a.length;
+  const out = new Array(n - 2) as ChampNode<V>;
+  for (let j = 0; j < i; j++) out[j] = a[j];
+  for (let j = i + 2; j < n; j++) out[j - 2] = a[j];
+  out[EDIT] = edit;
+  out[DIGEST] = undefined;
+  return out;
 }
 
 function mergeTwo<V>(k1: string, h1: number, v1: V, k2: string, h2: number, v2: V, shift: number, edit: Edit | null): ChampNode<V> {
-  if (shift >= MAX_SHIFT) {
-    const data = k1 < k2 ? [k1, v1, k2, v2] : [k2, v2, k1, v1];
-    return new ChampNode<V>(0, 0, data, edit, true);
-  }
+  if (shift >= MAX_SHIFT) return make<V>(0, 0, edit, k1 < k2 ? [k1, v1, k2, v2] : [k2, v2, k1, v1]);
   const f1 = fragment(h1, shift);
   const f2 = fragment(h2, shift);
-  if (f1 !== f2) {
-    const data = f1 < f2 ? [k1, v1, k2, v2] : [k2, v2, k1, v1];
-    return new ChampNode<V>((1 << f1) | (1 << f2), 0, data, edit);
-  }
-  const child = mergeTwo(k1, h1, v1, k2, h2, v2, shift + BITS, edit);
-  return new ChampNode<V>(0, 1 << f1, [child], edit);
+  if (f1 !== f2) return make<V>((1 << f1) | (1 << f2), 0, edit, f1 < f2 ? [k1, v1, k2, v2] : [k2, v2, k1, v1]);
+  return make<V>(0, 1 << f1, edit, [mergeTwo(k1, h1, v1, k2, h2, v2, shift + BITS, edit)]);
 }
 
 export function set<V>(node: ChampNode<V>, key: string, value: V, edit: Edit | null, change: Change, hash: number = hashing.hash(key), shift = 0): ChampNode<V> {
-  if (node.collision) {
-    const a = node.arr;
-    let i = 0;
-    while (i < a.length && (a[i] as string) < key) i += 2;
-    if (i < a.length && a[i] === key) {
-      change.old = a[i + 1];
-      if (a[i + 1] === value) return node;
+  const datamap = node[DATAMAP] as number;
+  const nodemap = node[NODEMAP] as number;
+  if (datamap === 0 && nodemap === 0 && node.length > H) {
+    // collision node: sorted pairs
+    let i = H;
+    while (i < node.length && (node[i] as string) < key) i += 2;
+    if (i < node.length && node[i] === key) {
+      change.old = node[i + 1];
+      if (node[i + 1] === value) return node;
       const n = owned(node, edit);
-      n.arr[i + 1] = value;
+      n[i + 1] = value;
       return n;
     }
     change.added = true;
-    const n = owned(node, edit);
-    n.arr.splice(i, 0, key, value);
-    return n;
+    if (mine(node, edit)) {
+      node[DIGEST] = undefined;
+      insertInPlace(node, i, key, value);
+      return node;
+    }
+    return copyInsertPair(node, i, key, value, edit);
   }
   const bit = 1 << fragment(hash, shift);
-  if (node.datamap & bit) {
-    const i = 2 * popcount(node.datamap & (bit - 1));
-    const k = node.arr[i] as string;
+  if (datamap & bit) {
+    const i = H + 2 * popcount(datamap & (bit - 1));
+    const k = node[i] as string;
     if (k === key) {
-      change.old = node.arr[i + 1];
+      change.old = node[i + 1];
       if (change.old === value) return node;
       const n = owned(node, edit);
-      n.arr[i + 1] = value;
+      n[i + 1] = value;
       return n;
     }
     // Push both entries one level down.
     change.added = true;
-    const v = node.arr[i + 1] as V;
+    const v = node[i + 1] as V;
     const child = mergeTwo(k, hashing.hash(k), v, key, hash, value, shift + BITS, edit);
     const n = owned(node, edit);
-    n.arr.splice(i, 2);
-    n.datamap ^= bit;
-    n.nodemap |= bit;
-    n.arr.splice(2 * popcount(n.datamap) + popcount(n.nodemap & (bit - 1)), 0, child);
+    n.splice(i, 2);
+    const dm = datamap ^ bit;
+    const nm = nodemap | bit;
+    n[DATAMAP] = dm;
+    n[NODEMAP] = nm;
+    insertInPlace(n, H + 2 * popcount(dm) + popcount(nm & (bit - 1)), child, undefined, 1);
     return n;
   }
-  if (node.nodemap & bit) {
-    const ci = 2 * popcount(node.datamap) + popcount(node.nodemap & (bit - 1));
-    const child = node.arr[ci] as ChampNode<V>;
+  if (nodemap & bit) {
+    const ci = H + 2 * popcount(datamap) + popcount(nodemap & (bit - 1));
+    const child = node[ci] as ChampNode<V>;
     const next = set(child, key, value, edit, change, hash, shift + BITS);
     if (next === child) {
       // Unchanged, or changed in place (then this node is ours too).
-      if (edit !== null && node.edit === edit) node.digest = undefined;
+      if (mine(node, edit)) node[DIGEST] = undefined;
       return node;
     }
     const n = owned(node, edit);
-    n.arr[ci] = next;
+    n[ci] = next;
     return n;
   }
   change.added = true;
-  const n = owned(node, edit);
-  n.arr.splice(2 * popcount(node.datamap & (bit - 1)), 0, key, value);
-  n.datamap |= bit;
+  const at = H + 2 * popcount(datamap & (bit - 1));
+  if (mine(node, edit)) {
+    node[DIGEST] = undefined;
+    insertInPlace(node, at, key, value);
+    node[DATAMAP] = datamap | bit;
+    return node;
+  }
+  const n = copyInsertPair(node, at, key, value, edit);
+  n[DATAMAP] = datamap | bit;
   return n;
 }
 
+/** A node holding exactly one pair and no children (collision nodes included). */
 function isSingleton(node: ChampNode<unknown>): boolean {
-  return node.nodemap === 0 && node.arr.length === 2;
+  return node[NODEMAP] === 0 && node.length === H + 2;
 }
 
 export function remove<V>(node: ChampNode<V>, key: string, edit: Edit | null, change: Change, hash: number = hashing.hash(key), shift = 0): ChampNode<V> {
-  if (node.collision) {
-    const a = node.arr;
-    for (let i = 0; i < a.length; i += 2) {
-      if (a[i] === key) {
+  const datamap = node[DATAMAP] as number;
+  const nodemap = node[NODEMAP] as number;
+  if (datamap === 0 && nodemap === 0) {
+    for (let i = H; i < node.length; i += 2) {
+      if (node[i] === key) {
         change.removed = true;
-        change.old = a[i + 1];
-        const n = owned(node, edit);
-        n.arr.splice(i, 2);
-        return n;
+        change.old = node[i + 1];
+        if (mine(node, edit)) {
+          node[DIGEST] = undefined;
+          node.splice(i, 2);
+          return node;
+        }
+        return copyRemovePair(node, i, edit);
       }
     }
     return node;
   }
   const bit = 1 << fragment(hash, shift);
-  if (node.datamap & bit) {
-    const i = 2 * popcount(node.datamap & (bit - 1));
-    if (node.arr[i] !== key) return node;
+  if (datamap & bit) {
+    const i = H + 2 * popcount(datamap & (bit - 1));
+    if (node[i] !== key) return node;
     change.removed = true;
-    change.old = node.arr[i + 1];
-    const n = owned(node, edit);
-    n.arr.splice(i, 2);
-    n.datamap ^= bit;
+    change.old = node[i + 1];
+    if (mine(node, edit)) {
+      node[DIGEST] = undefined;
+      node.splice(i, 2);
+      node[DATAMAP] = datamap ^ bit;
+      return node;
+    }
+    const n = copyRemovePair(node, i, edit);
+    n[DATAMAP] = datamap ^ bit;
     return n;
   }
-  if (node.nodemap & bit) {
-    const ci = 2 * popcount(node.datamap) + popcount(node.nodemap & (bit - 1));
-    const child = node.arr[ci] as ChampNode<V>;
+  if (nodemap & bit) {
+    const ci = H + 2 * popcount(datamap) + popcount(nodemap & (bit - 1));
+    const child = node[ci] as ChampNode<V>;
     const next = remove(child, key, edit, change, hash, shift + BITS);
     if (!change.removed) return node;
     // A child changed in place means this node is ours too: owned() returns it.
     const n = owned(node, edit);
     if (isSingleton(next)) {
       // Canonical form: a subtree holding one entry is inlined in its parent.
-      const k = next.arr[0];
-      const v = next.arr[1];
-      n.arr.splice(ci, 1);
-      n.nodemap ^= bit;
-      n.arr.splice(2 * popcount(n.datamap & (bit - 1)), 0, k, v);
-      n.datamap |= bit;
+      const k = next[H];
+      const v = next[H + 1];
+      n.splice(ci, 1);
+      const nm = nodemap ^ bit;
+      const dm = datamap | bit;
+      n[NODEMAP] = nm;
+      n[DATAMAP] = dm;
+      insertInPlace(n, H + 2 * popcount(datamap & (bit - 1)), k, v);
     } else {
-      n.arr[ci] = next;
+      n[ci] = next;
     }
     return n;
   }
@@ -254,18 +355,16 @@ export function remove<V>(node: ChampNode<V>, key: string, edit: Edit | null, ch
 
 /** Visits entries in trie order (deterministic for a given key set). Stops when fn returns false. */
 export function forEach<V>(node: ChampNode<V>, fn: (value: V, key: string) => boolean | void): boolean {
-  const a = node.arr;
-  const end = 2 * pairCount(node);
-  for (let i = 0; i < end; i += 2) if (fn(a[i + 1] as V, a[i] as string) === false) return false;
-  for (let i = end; i < a.length; i++) if (!forEach(a[i] as ChampNode<V>, fn)) return false;
+  const end = H + 2 * pairCount(node);
+  for (let i = H; i < end; i += 2) if (fn(node[i + 1] as V, node[i] as string) === false) return false;
+  for (let i = end; i < node.length; i++) if (!forEach(node[i] as ChampNode<V>, fn)) return false;
   return true;
 }
 
 export function* entries<V>(node: ChampNode<V>): Generator<[string, V]> {
-  const a = node.arr;
-  const end = 2 * pairCount(node);
-  for (let i = 0; i < end; i += 2) yield [a[i] as string, a[i + 1] as V];
-  for (let i = end; i < a.length; i++) yield* entries(a[i] as ChampNode<V>);
+  const end = H + 2 * pairCount(node);
+  for (let i = H; i < end; i += 2) yield [node[i] as string, node[i + 1] as V];
+  for (let i = end; i < node.length; i++) yield* entries(node[i] as ChampNode<V>);
 }
 
 /**
@@ -273,37 +372,37 @@ export function* entries<V>(node: ChampNode<V>): Generator<[string, V]> {
  * skipping shared subtrees: cost proportional to the difference.
  */
 export function diff<V>(a: ChampNode<V>, b: ChampNode<V>, fn: (key: string, before: V | undefined, after: V | undefined) => void): void {
-  if (a === b) return;
-  const seen = new Set<string>();
-  forEachDiff(a, b, 0, fn, seen);
+  forEachDiff(a, b, 0, fn);
 }
 
-function forEachDiff<V>(a: ChampNode<V>, b: ChampNode<V>, shift: number, fn: (key: string, before: V | undefined, after: V | undefined) => void, _seen: Set<string>): void {
+function forEachDiff<V>(a: ChampNode<V>, b: ChampNode<V>, shift: number, fn: (key: string, before: V | undefined, after: V | undefined) => void): void {
   if (a === b) return;
-  if (a.collision || b.collision || shift >= MAX_SHIFT) {
+  if (isCollision(a) || isCollision(b) || shift >= MAX_SHIFT) {
     naiveDiff(a, b, fn);
     return;
   }
+  const adm = a[DATAMAP] as number;
+  const anm = a[NODEMAP] as number;
+  const bdm = b[DATAMAP] as number;
+  const bnm = b[NODEMAP] as number;
   for (let f = 0; f <= MASK; f++) {
     const bit = 1 << f;
-    const aKind = a.datamap & bit ? 1 : a.nodemap & bit ? 2 : 0;
-    const bKind = b.datamap & bit ? 1 : b.nodemap & bit ? 2 : 0;
+    const aKind = adm & bit ? 1 : anm & bit ? 2 : 0;
+    const bKind = bdm & bit ? 1 : bnm & bit ? 2 : 0;
     if (aKind === 0 && bKind === 0) continue;
     if (aKind === 2 && bKind === 2) {
-      forEachDiff(childAt(a, popcount(a.nodemap & (bit - 1))), childAt(b, popcount(b.nodemap & (bit - 1))), shift + BITS, fn, _seen);
+      forEachDiff(childAt(a, popcount(anm & (bit - 1))), childAt(b, popcount(bnm & (bit - 1))), shift + BITS, fn);
       continue;
     }
-    const sa = sliceAt(a, bit, aKind);
-    const sb = sliceAt(b, bit, bKind);
-    naiveDiff(sa, sb, fn);
+    naiveDiff(sliceAt(a, bit, aKind), sliceAt(b, bit, bKind), fn);
   }
 }
 
 function sliceAt<V>(n: ChampNode<V>, bit: number, kind: number): ChampNode<V> {
   if (kind === 0) return emptyNode<V>();
-  if (kind === 2) return childAt(n, popcount(n.nodemap & (bit - 1)));
-  const i = 2 * popcount(n.datamap & (bit - 1));
-  return new ChampNode<V>(bit, 0, [n.arr[i], n.arr[i + 1]], null);
+  if (kind === 2) return childAt(n, popcount((n[NODEMAP] as number) & (bit - 1)));
+  const i = H + 2 * popcount((n[DATAMAP] as number) & (bit - 1));
+  return make<V>(bit, 0, null, [n[i], n[i + 1]]);
 }
 
 function naiveDiff<V>(a: ChampNode<V>, b: ChampNode<V>, fn: (key: string, before: V | undefined, after: V | undefined) => void): void {

@@ -3,7 +3,7 @@ import type { CID } from 'multiformats/cid';
 import { GraphError } from '../errors.ts';
 import type { Props } from '../types.ts';
 import * as champ from './champ.ts';
-import { ChampNode, emptyNode } from './champ.ts';
+import type { ChampNode } from './champ.ts';
 import { Draft, EMPTY_VALUE } from './graph-value.ts';
 import type { GraphValue } from './graph-value.ts';
 import { EdgeRec, NodeRec } from './records.ts';
@@ -43,15 +43,15 @@ function loadTrie<V>(getBlock: (digest: string) => Uint8Array | undefined, diges
   const block = decodeBlock(getBlock, digest, 'trie node') as [number, number, unknown[], CID[]];
   if (!Array.isArray(block) || block.length !== 4) throw corrupt(digest, 'is not a trie node');
   const [datamap, nodemap, pairs, links] = block;
-  if (datamap === 0 && nodemap === 0 && pairs.length === 0) return emptyNode<V>();
+  if (datamap === 0 && nodemap === 0 && pairs.length === 0) return champ.emptyNode<V>();
   const arr: unknown[] = new Array(pairs.length + links.length);
   for (let i = 0; i < pairs.length; i += 2) {
     arr[i] = pairs[i];
     arr[i + 1] = element(digestOf(pairs[i + 1] as CID));
   }
   for (let i = 0; i < links.length; i++) arr[pairs.length + i] = loadTrie(getBlock, digestOf(links[i]), element);
-  const node = new ChampNode<V>(datamap, nodemap, arr, null, datamap === 0 && nodemap === 0);
-  node.digest = digest;
+  const node = champ.makeNode<V>(datamap, nodemap, arr);
+  champ.setDigest(node, digest);
   return node;
 }
 

@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
 import { CborWriter } from './cbor.ts';
-import { pairCount } from './champ.ts';
+import * as champ from './champ.ts';
 import type { ChampNode } from './champ.ts';
 import type { EdgeRec, NodeRec } from './records.ts';
 
@@ -88,28 +88,29 @@ function elementDigest(rec: NodeRec | EdgeRec, sink: BlockSink | undefined): Dig
  * Children first (depth first), then this node, so one shared writer serves.
  */
 export function trieDigest(node: ChampNode<NodeRec | EdgeRec>, sink?: BlockSink): Digest32 {
-  if (node.digest !== undefined) return node.digest;
-  const a = node.arr;
-  const end = 2 * pairCount(node);
-  const valueDigests: Digest32[] = new Array(end >> 1);
-  for (let i = 1; i < end; i += 2) valueDigests[i >> 1] = elementDigest(a[i] as NodeRec | EdgeRec, sink);
-  const childDigests: Digest32[] = new Array(a.length - end);
-  for (let i = end; i < a.length; i++) childDigests[i - end] = trieDigest(a[i] as ChampNode<NodeRec | EdgeRec>, sink);
+  const cached = champ.digestOf(node);
+  if (cached !== undefined) return cached;
+  const pairs = champ.pairCount(node);
+  const children = champ.childCount(node);
+  const valueDigests: Digest32[] = new Array(pairs);
+  for (let i = 0; i < pairs; i++) valueDigests[i] = elementDigest(champ.valueAt(node, i), sink);
+  const childDigests: Digest32[] = new Array(children);
+  for (let i = 0; i < children; i++) childDigests[i] = trieDigest(champ.childAt(node, i), sink);
   const w = writer.reset();
   w.head(4, 4);
-  w.number(node.datamap >>> 0);
-  w.number(node.nodemap >>> 0);
-  w.head(4, end);
-  for (let i = 0; i < end; i += 2) {
-    w.string(a[i] as string);
-    w.link(valueDigests[i >> 1]);
+  w.number(champ.datamapOf(node));
+  w.number(champ.nodemapOf(node));
+  w.head(4, 2 * pairs);
+  for (let i = 0; i < pairs; i++) {
+    w.string(champ.keyAt(node, i));
+    w.link(valueDigests[i]);
   }
   w.head(4, childDigests.length);
   for (const d of childDigests) w.link(d);
   const bytes = w.bytes();
   const d = hashBlock(bytes);
   if (sink) sink(d, bytes.slice());
-  node.digest = d;
+  champ.setDigest(node, d);
   return d;
 }
 
