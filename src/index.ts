@@ -1,5 +1,8 @@
-// The public API of Itonami. Each layer's index names its exports explicitly.
-export { Store, Transaction, MemoryBackend, ItonamiError, GraphError, ConflictError, toGraphology, importGraphology } from './graph/index.ts';
+// The public API of Itonami. Each layer's index names its exports explicitly;
+// this file picks what users need from each.
+
+// graph: the persistent, hash-consed MVCC store
+export { Store, Transaction, MemoryBackend, SqliteBackend, ItonamiError, GraphError, ConflictError, toGraphology, importGraphology } from './graph/index.ts';
 export type {
   Backend,
   CommitEntry,
@@ -15,7 +18,17 @@ export type {
   Op,
   Props,
   Snapshot,
+  SnapshotEntry,
+  SqliteBackendOptions,
   StoreOptions,
   TransactionOptions,
   TxId,
 } from './graph/index.ts';
+
+// rules: DPO rewriting and the one pattern matcher
+export { RuleError, RuleSyntaxError, defineRule, parseRule, parseRules, apply, applyInTx, matchesOf, match, firstMatch, forEachMatch, countMatches, run, once, alap, seq, priority, choice, repeat, all } from './rules/index.ts';
+export type { Pattern, PatternNode, PatternEdge, MatchOptions, MatchView, RuleDef, RuleNode, RuleEdge, Program, RunResult, ApplyResult } from './rules/index.ts';
+
+// gql: queries over any version (loading it enables `store.at(tx).query(...)`)
+export { query, execute, queryAt, prepare, parse as parseGql, GqlError, GqlSyntaxError } from './gql/index.ts';
+export type { QueryResult, ExecuteResult, GqlErrorCode } from './gql/index.ts';

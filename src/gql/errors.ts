@@ -1,14 +1,16 @@
+import { ItonamiError } from '../graph/index.ts';
+import type { GqlEvalErrorCode } from './eval-errors.ts';
+
 /** Stable error codes of the GQL layer; tests and callers match on these, never on text. */
-export type GqlErrorCode = 'GQL_SYNTAX';
+export type GqlErrorCode = 'GQL_SYNTAX' | GqlEvalErrorCode;
 
 /** Base class of every error raised by the GQL layer. */
-export class GqlError extends Error {
-  readonly code: GqlErrorCode;
+export class GqlError extends ItonamiError {
+  declare readonly code: GqlErrorCode;
 
   constructor(code: GqlErrorCode, message: string) {
-    super(message);
+    super(code, message);
     this.name = 'GqlError';
-    this.code = code;
   }
 }
 

@@ -11,3 +11,5 @@ export type { CommitInfo, Diff, Direction, EdgeRecord, GraphView, Json, NodeReco
 export { SqliteBackend } from './sqlite-backend.ts';
 export type { SqliteBackendOptions } from './sqlite-backend.ts';
 export type { SnapshotEntry } from './backend.ts';
+export { setQueryEngine } from './query-engine.ts';
+export type { QueryEngine, QueryResultLike } from './query-engine.ts';

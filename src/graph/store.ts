@@ -12,6 +12,8 @@ import { MemoryBackend } from './backend.ts';
 import type { Backend, CommitEntry, Op } from './backend.ts';
 import { ConflictError, GraphError } from './errors.ts';
 import { Transaction } from './transaction.ts';
+import { runQuery } from './query-engine.ts';
+import type { QueryResultLike } from './query-engine.ts';
 import type { TransactionOptions, TxHost } from './transaction.ts';
 import type { CommitInfo, Diff, EdgeRecord, Json, NodeRecord, Snapshot, TxId } from './types.ts';
 
@@ -46,6 +48,9 @@ class VersionSnapshot extends ValueView implements Snapshot {
   }
   cid(): CID {
     return this.store.cid(this.tx);
+  }
+  query(text: string, params: { readonly [name: string]: Json } = {}): QueryResultLike {
+    return runQuery(this, text, params);
   }
 }
 

@@ -71,6 +71,11 @@ export interface GraphView {
 export interface Snapshot extends GraphView {
   /** Content address of this version; depends only on its content. */
   cid(): CID;
+  /**
+   * Runs a read-only GQL query on this version (`store.at(tx).query(...)`).
+   * Needs the GQL layer loaded (the package entry point loads it).
+   */
+  query(text: string, params?: { readonly [name: string]: Json }): { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] };
 }
 
 export interface CommitInfo {

@@ -1,0 +1,160 @@
+/**
+ * `npm run bench -- gql [--scale 0.1]`
+ *
+ * One random graph (100k nodes, 1M edges at scale 1) loaded into Itonami and
+ * into Kuzu (in-process, prepared statements) in the same run. Queries: point
+ * lookup by a non-key property; 2-hop RETURN DISTINCT from one start node
+ * (median over 1,000 start nodes); count of all 2-hop paths; the same Itonami
+ * queries AT TX halfway through the load, against a store whose head holds the
+ * same content (so the ratio is the cost of reading the past, not of a smaller graph).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import kuzu from 'kuzu';
+import { Store } from '../src/graph/index.ts';
+import type { TxId } from '../src/graph/index.ts';
+import { execute, prepare, queryAt } from '../src/gql/index.ts';
+import { finish, gc, log, median, rng, round, time } from './_harness.ts';
+
+const TWO_HOP = 'MATCH (a)-[:E]->()-[:E]->(c) WHERE id(a) = $id RETURN DISTINCT id(c) AS c';
+const COUNT_ALL = 'MATCH ()-[:E]->()-[:E]->() RETURN count(*) AS c';
+const LOOKUP = 'MATCH (n:Node {uid: $uid}) RETURN id(n) AS id';
+
+const K_TWO_HOP = 'MATCH (a:Node)-[:E]->(:Node)-[:E]->(c:Node) WHERE a.id = $id RETURN DISTINCT c.id';
+const K_COUNT_ALL = 'MATCH (:Node)-[:E]->(:Node)-[:E]->(:Node) RETURN count(*)';
+const K_LOOKUP = 'MATCH (n:Node) WHERE n.uid = $uid RETURN n.id';
+
+interface Data {
+  readonly N: number;
+  readonly M: number;
+  readonly src: Int32Array;
+  readonly dst: Int32Array;
+  readonly starts: number[];
+  readonly lookups: number[];
+}
+
+function load(d: Data, edges: number, batches: number): { store: Store; halfTx: TxId } {
+  const store = new Store();
+  store.transact((tx) => {
+    for (let i = 0; i < d.N; i++) tx.addNode(`n${i}`, ['Node'], { uid: i * 7 });
+  });
+  let halfTx = store.headTx;
+  const per = Math.ceil(edges / batches);
+  for (let b = 0; b < batches; b++) {
+    store.transact((tx) => {
+      for (let i = b * per; i < Math.min(edges, (b + 1) * per); i++) tx.addEdge(`e${i}`, 'E', `n${d.src[i]}`, `n${d.dst[i]}`);
+    }, null, { isolation: 'snapshot' });
+    if (b === batches / 2 - 1) halfTx = store.headTx;
+  }
+  return { store, halfTx };
+}
+
+function itonamiQueries(run: (text: string, params: Record<string, unknown>) => { rows: unknown[][] }, d: Data): { twoHopMs: number; countS: number; count: number; lookupMs: number; twoHopRows: number } {
+  const per: number[] = [];
+  let twoHopRows = 0;
+  for (const s of d.starts) {
+    const r = time(() => run(TWO_HOP, { id: `n${s}` }));
+    per.push(r.ms);
+    twoHopRows += r.result.rows.length;
+  }
+  const lookups = d.lookups.map((u) => time(() => run(LOOKUP, { uid: u * 7 })).ms);
+  const c = time(() => run(COUNT_ALL, {}));
+  return { twoHopMs: median(per), countS: c.ms / 1000, count: Number(c.result.rows[0][0]), lookupMs: median(lookups), twoHopRows };
+}
+
+export async function main(args: string[]): Promise<void> {
+  const scaleArg = args.indexOf('--scale');
+  const scale = scaleArg >= 0 ? Number(args[scaleArg + 1]) : 1;
+  const N = Math.round(100_000 * scale);
+  const M = Math.round(1_000_000 * scale);
+  const rand = rng(7);
+  const src = new Int32Array(M);
+  const dst = new Int32Array(M);
+  for (let i = 0; i < M; i++) {
+    src[i] = Math.floor(rand() * N);
+    dst[i] = Math.floor(rand() * N);
+  }
+  const starts = Array.from({ length: 1000 }, () => Math.floor(rand() * N));
+  const lookups = Array.from({ length: 20 }, () => Math.floor(rand() * N));
+  const d: Data = { N, M, src, dst, starts, lookups };
+  const R: Record<string, unknown> = { nodes: N, edges: M };
+
+  // ---- Itonami
+  const loaded = time(() => load(d, M, 10));
+  const { store, halfTx } = loaded.result;
+  log(`itonami: loaded ${N} nodes, ${M} edges in ${round(loaded.ms / 1000, 2)} s (half-way TxId ${halfTx})`);
+  for (const q of [TWO_HOP, COUNT_ALL, LOOKUP]) prepare(q);
+  // Warm-up: plans cached, code compiled by the JIT.
+  for (let i = 0; i < 300; i++) execute(store, TWO_HOP, { id: `n${(i * 7919) % N}` });
+  const head = itonamiQueries((t, p) => execute(store, t, p), d);
+  log(`itonami head: 2-hop DISTINCT median ${round(head.twoHopMs, 4)} ms (${head.twoHopRows} rows), count all ${head.count} in ${round(head.countS, 3)} s, lookup median ${round(head.lookupMs, 3)} ms`);
+  const old = itonamiQueries((t, p) => queryAt(store, halfTx, t, p), d);
+  log(`itonami AT TX ${halfTx}: 2-hop median ${round(old.twoHopMs, 4)} ms, count all ${old.count} in ${round(old.countS, 3)} s, lookup ${round(old.lookupMs, 3)} ms`);
+
+  // The same content as the head of a fresh store: what AT TX is compared with.
+  const half = load(d, M / 2, 5).store;
+  const same = itonamiQueries((t, p) => execute(half, t, p), d);
+  log(`itonami head with the half-way content: 2-hop median ${round(same.twoHopMs, 4)} ms, count all ${same.count} in ${round(same.countS, 3)} s, lookup ${round(same.lookupMs, 3)} ms`);
+  if (same.count !== old.count) throw new Error(`AT TX count ${old.count} differs from the rebuilt store's ${same.count}`);
+  gc();
+
+  // ---- Kuzu
+  const dir = mkdtempSync(join(tmpdir(), 'itonami-kuzu-'));
+  try {
+    const nodesCsv = join(dir, 'nodes.csv');
+    const edgesCsv = join(dir, 'edges.csv');
+    writeFileSync(nodesCsv, Array.from({ length: N }, (_, i) => `${i},${i * 7}`).join('\n') + '\n');
+    const lines: string[] = new Array(M);
+    for (let i = 0; i < M; i++) lines[i] = `${src[i]},${dst[i]}`;
+    writeFileSync(edgesCsv, lines.join('\n') + '\n');
+    const db = new kuzu.Database(join(dir, 'db'));
+    const conn = new kuzu.Connection(db);
+    const kload = time(() => {
+      conn.querySync('CREATE NODE TABLE Node(id INT64, uid INT64, PRIMARY KEY (id))');
+      conn.querySync('CREATE REL TABLE E(FROM Node TO Node)');
+      conn.querySync(`COPY Node FROM '${nodesCsv}' (HEADER=false)`);
+      conn.querySync(`COPY E FROM '${edgesCsv}' (HEADER=false)`);
+    });
+    log(`kuzu: loaded in ${round(kload.ms / 1000, 2)} s`);
+    const run = (ps: kuzu.PreparedStatement, params: Record<string, kuzu.KuzuValue>): Record<string, kuzu.KuzuValue>[] => {
+      const r = conn.executeSync(ps, params);
+      const one = Array.isArray(r) ? r[0] : r;
+      const rows = one.getAllSync();
+      one.close();
+      return rows;
+    };
+    const twoHop = conn.prepareSync(K_TWO_HOP);
+    const countAll = conn.prepareSync(K_COUNT_ALL);
+    const lookup = conn.prepareSync(K_LOOKUP);
+    for (let i = 0; i < 300; i++) run(twoHop, { id: (i * 7919) % N });
+    const kTwo = median(starts.map((s) => time(() => run(twoHop, { id: s })).ms));
+    run(countAll, {});
+    const kc = time(() => run(countAll, {}));
+    const kCount = Number(Object.values(kc.result[0])[0]);
+    const kLookup = median(lookups.map((u) => time(() => run(lookup, { uid: u * 7 })).ms));
+    log(`kuzu: 2-hop DISTINCT median ${round(kTwo, 4)} ms, count all ${kCount} in ${round(kc.ms / 1000, 3)} s, lookup median ${round(kLookup, 3)} ms`);
+    // Kuzu walks (a self-loop may fill both hops); Cypher does not reuse a relationship.
+    let loops = 0;
+    for (let i = 0; i < M; i++) if (src[i] === dst[i]) loops++;
+    if (kCount !== head.count + loops) throw new Error(`count mismatch: kuzu ${kCount}, itonami ${head.count} + ${loops} self-loops`);
+    conn.closeSync();
+    db.closeSync();
+    Object.assign(R, {
+      kuzu_two_hop_distinct_median_ms: round(kTwo, 4),
+      kuzu_count_all_s: round(kc.ms / 1000, 4),
+      kuzu_lookup_median_ms: round(kLookup, 3),
+      lookup_median_ms: round(head.lookupMs, 3),
+      lookup_vs_kuzu: round(head.lookupMs / kLookup, 3),
+      two_hop_paths: head.count,
+      two_hop_distinct_median_ms: round(head.twoHopMs, 4),
+      two_hop_vs_kuzu: round(head.twoHopMs / kTwo, 3),
+      count_all_s: round(head.countS, 4),
+      count_all_vs_kuzu: round(head.countS / (kc.ms / 1000), 3),
+      old_tx_ratio: round(Math.max(old.twoHopMs / same.twoHopMs, old.countS / same.countS), 3),
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  finish('gql', R);
+}

@@ -1,0 +1,422 @@
+import type { EdgeRecord, Json, NodeRecord } from '../../graph/index.ts';
+import { forEachMatch } from '../../rules/match/index.ts';
+import type { Guard, MatchView, Pattern, PatternEdge, PatternNode } from '../../rules/match/index.ts';
+import type { EdgePattern, Expression, GraphPattern, LabelExpression, NodePattern, PathPattern } from '../ast.ts';
+import { GqlSemanticError } from '../eval-errors.ts';
+import type { Ctx, Eval, Row, VarKind } from './context.ts';
+import { Scope } from './context.ts';
+import { compileExpr, freeVars, labelTest } from './expr.ts';
+import type { ExprEnv } from './expr.ts';
+import { PathValue, isEdge, isNode } from './values.ts';
+
+/** Names the planner gives anonymous elements; a NUL cannot appear in a user's name. */
+const ANON = '\u0000';
+export const isAnonymous = (name: string): boolean => name.startsWith(ANON);
+
+interface Binding {
+  readonly name: string;
+  readonly slot: number;
+  readonly kind: 'node' | 'edge' | 'edges';
+}
+
+interface PathSpec {
+  readonly slot: number;
+  /** Pattern variables along the path: node, edge, node, … */
+  readonly nodes: readonly string[];
+  readonly edges: readonly { readonly name: string; readonly varLength: boolean }[];
+}
+
+/**
+ * One MATCH (or pattern predicate) compiled to the matcher's Pattern. The
+ * Pattern object is built once, so the matcher caches its compiled form and
+ * its plans; per-execution values (the row, parameters) reach the pattern's
+ * guards through `holder`.
+ */
+export class MatchPlan {
+  constructor(
+    /** What the pattern's guards read: the row being extended and the context. */
+    readonly holder: { row: Row; ctx: Ctx },
+    readonly pattern: Pattern,
+    /** Variables of the input row the pattern refers to (start bindings). */
+    readonly bound: readonly Binding[],
+    /** Variables the match introduces. */
+    readonly fresh: readonly Binding[],
+    readonly paths: readonly PathSpec[],
+    readonly post: readonly Eval[],
+    /** `id(v) = expr` conjuncts turned into start bindings. */
+    readonly idBindings: readonly { readonly name: string; readonly value: Eval }[],
+    /** Statically unsatisfiable (an edge variable used twice). */
+    readonly empty: boolean,
+    readonly width: number,
+  ) {
+    this.named = fresh.filter((f) => !isAnonymous(f.name));
+  }
+
+  /** Fresh variables a later clause can read (anonymous elements are never read). */
+  private readonly named: readonly Binding[];
+
+  /** Whether `count` gives what counting `run`'s rows gives (no path values or post-filters to build). */
+  get countable(): boolean {
+    return this.paths.length === 0 && this.post.length === 0;
+  }
+
+  /** The number of matches extending `row`, without building rows. */
+  count(row: Row, ctx: Ctx): number {
+    if (this.empty) return 0;
+    const bindings = this.startBindings(row, ctx);
+    if (bindings === null) return 0;
+    const work = row.slice();
+    work.length = this.width;
+    const saved = { row: this.holder.row, ctx: this.holder.ctx };
+    this.holder.row = work;
+    this.holder.ctx = ctx;
+    try {
+      return forEachMatch(ctx.view, this.pattern, () => true, { bindings });
+    } finally {
+      this.holder.row = saved.row;
+      this.holder.ctx = saved.ctx;
+    }
+  }
+
+  private startBindings(row: Row, ctx: Ctx): Record<string, string> | null {
+    const bindings: Record<string, string> = {};
+    for (const b of this.bound) {
+      const v = row[b.slot];
+      if (b.kind === 'node' ? !isNode(v) : !isEdge(v)) return null;
+      bindings[b.name] = (v as NodeRecord).id;
+    }
+    for (const b of this.idBindings) {
+      const v = b.value(row, ctx);
+      if (typeof v !== 'string') return null;
+      if (bindings[b.name] !== undefined && bindings[b.name] !== v) return null;
+      bindings[b.name] = v;
+    }
+    return bindings;
+  }
+
+  /**
+   * Streams the matches extending `row`: `emit` receives a new row of `width`
+   * slots and returns false to stop. Returns false if stopped.
+   */
+  run(row: Row, ctx: Ctx, emit: (row: Row) => boolean): boolean {
+    if (this.empty) return true;
+    const bindings = this.startBindings(row, ctx);
+    if (bindings === null) return true;
+    const work = row.slice();
+    work.length = this.width;
+    const saved = { row: this.holder.row, ctx: this.holder.ctx };
+    this.holder.row = work;
+    this.holder.ctx = ctx;
+    let go = true;
+    try {
+      forEachMatch(
+        ctx.view,
+        this.pattern,
+        (m) => {
+          const out = work.slice();
+          for (const f of this.named) out[f.slot] = f.kind === 'node' ? m.node(f.name) : f.kind === 'edge' ? m.edge(f.name) : m.path(f.name).slice();
+          for (const p of this.paths) out[p.slot] = buildPath(m, p, ctx);
+          for (const f of this.post) if (f(out, ctx) !== true) return true;
+          go = emit(out);
+          return go;
+        },
+        { bindings },
+      );
+    } finally {
+      this.holder.row = saved.row;
+      this.holder.ctx = saved.ctx;
+    }
+    return go;
+  }
+}
+
+function buildPath(m: MatchView, p: PathSpec, ctx: Ctx): PathValue {
+  const nodes: NodeRecord[] = [m.node(p.nodes[0])];
+  const edges: EdgeRecord[] = [];
+  for (let i = 0; i < p.edges.length; i++) {
+    const e = p.edges[i];
+    if (e.varLength) {
+      let cur = nodes[nodes.length - 1].id;
+      for (const r of m.path(e.name)) {
+        edges.push(r);
+        cur = r.src === cur ? r.dst : r.src;
+        nodes.push(ctx.view.getNode(cur)!);
+      }
+    } else {
+      edges.push(m.edge(e.name));
+      nodes.push(m.node(p.nodes[i + 1]));
+    }
+  }
+  return new PathValue(nodes, edges);
+}
+
+function conflict(name: string, was: string, now: string): never {
+  throw new GqlSemanticError('VariableTypeConflict', `variable \`${name}\` is a ${was}, used as a ${now}`);
+}
+
+/** Splits a condition into its AND-ed conjuncts. */
+export function conjuncts(e: Expression): Expression[] {
+  return e.kind === 'BinaryExpression' && e.operator === 'AND' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
+}
+
+/** Constant inline property values become matcher props (JSON equality); others become guards. */
+function constantJson(e: Expression): Json | undefined {
+  switch (e.kind) {
+    case 'IntegerLiteral':
+      return e.overflow || typeof e.value === 'bigint' ? undefined : e.value;
+    case 'FloatLiteral':
+      return e.overflow ? undefined : e.value;
+    case 'StringLiteral':
+    case 'BooleanLiteral':
+      return e.value;
+    default:
+      return undefined;
+  }
+}
+
+interface ElementDraft {
+  name: string;
+  labels: string[];
+  tests: ((labels: readonly string[]) => boolean)[];
+  props: Record<string, Json>;
+  conds: Expression[];
+}
+
+/** Labels to require outright (a conjunction of names) and the remaining test, if any. */
+function splitLabels(l: LabelExpression | null, d: ElementDraft): void {
+  if (l === null) return;
+  if (l.kind === 'LabelName') d.labels.push(l.name);
+  else if (l.kind === 'LabelConjunction' && l.operands.every((o) => o.kind === 'LabelName')) for (const o of l.operands) d.labels.push((o as { name: string }).name);
+  else d.tests.push(labelTest(l));
+}
+
+/** Relationship types of a label expression, when it is a name or a disjunction of names. */
+function edgeTypes(l: LabelExpression | null): string[] | undefined | null {
+  if (l === null) return undefined;
+  if (l.kind === 'LabelName') return [l.name];
+  if (l.kind === 'LabelDisjunction' && l.operands.every((o) => o.kind === 'LabelName')) return l.operands.map((o) => (o as { name: string }).name);
+  return null;
+}
+
+function propCond(variable: string, key: string, value: Expression, pos: Expression['pos']): Expression {
+  return {
+    kind: 'BinaryExpression',
+    operator: '=',
+    pos,
+    left: { kind: 'PropertyReference', pos, subject: { kind: 'VariableReference', pos, name: variable }, property: key },
+    right: value,
+  } as Expression;
+}
+
+function addProps(d: ElementDraft, spec: NodePattern['properties']): void {
+  if (spec === null) return;
+  if (spec.kind === 'Parameter') throw new GqlSemanticError('InvalidParameterUse', `MATCH: a parameter cannot give the properties of \`${d.name}\` (write {k: $p.k})`);
+  for (const entry of spec.entries) {
+    const c = constantJson(entry.value);
+    if (c !== undefined && !(key(d.props, entry.key) && d.props[entry.key] !== c)) d.props[entry.key] = c;
+    else d.conds.push(propCond(d.name, entry.key, entry.value, entry.pos));
+  }
+}
+
+/** Anonymous names are unique per process, so that they never meet in one scope. */
+let anon = 0;
+
+const key = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+export interface CompiledMatch {
+  readonly plan: MatchPlan;
+  /** The input scope plus the variables the pattern introduces. */
+  readonly scope: Scope;
+}
+
+/**
+ * Compiles a graph pattern and an optional WHERE over the input scope.
+ * `env` supplies the expression compiler's hooks (pattern predicates).
+ */
+export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: Expression | null, input: Scope, env: Omit<ExprEnv, 'scope' | 'aggs' | 'subst'>, introduce = true): CompiledMatch {
+  const scope = input.clone();
+  const paths = 'paths' in gp ? gp.paths : gp;
+  const nodes = new Map<string, ElementDraft>();
+  const edges = new Map<string, ElementDraft & { src: string; dst: string; dir: 'out' | 'either'; types: string[] | undefined; length?: { min: number; max: number | null } }>();
+  const kinds = new Map<string, VarKind>();
+  const bound: Binding[] = [];
+  const fresh: Binding[] = [];
+  const pathSpecs: { name: string; nodes: string[]; edges: { name: string; varLength: boolean }[] }[] = [];
+  let empty = false;
+  const listChecks: { name: string; slot: number }[] = [];
+
+  const declare = (name: string, kind: 'node' | 'edge' | 'edges'): void => {
+    const k = kinds.get(name);
+    if (k !== undefined) {
+      if (k !== kind) conflict(name, k, kind);
+      return;
+    }
+    const outer = input.vars.get(name);
+    if (outer !== undefined) {
+      if (outer.kind === 'value') {
+        // Kind unknown (projected by WITH): checked per row.
+      } else if (outer.kind !== kind) conflict(name, outer.kind === 'scalar' ? 'value' : outer.kind, kind);
+      if (kind === 'edges') throw new GqlSemanticError('Unsupported', `variable-length relationship \`${name}\` is already bound`);
+      bound.push({ name, slot: outer.slot, kind });
+    } else {
+      if (!introduce && !isAnonymous(name)) throw new GqlSemanticError('UndefinedVariable', `variable \`${name}\` not defined`);
+      fresh.push({ name, slot: scope.add(name, kind).slot, kind });
+    }
+    kinds.set(name, kind);
+  };
+
+  const nodeDraft = (n: NodePattern): string => {
+    const name = n.variable ?? `${ANON}n${anon++}`;
+    declare(name, 'node');
+    let d = nodes.get(name);
+    if (d === undefined) {
+      d = { name, labels: [], tests: [], props: {}, conds: [] };
+      nodes.set(name, d);
+    }
+    splitLabels(n.label, d);
+    addProps(d, n.properties);
+    if (n.where !== null) d.conds.push(n.where);
+    return name;
+  };
+
+  for (const p of paths) {
+    if (p.variable !== null) {
+      if (kinds.has(p.variable) || input.vars.has(p.variable)) conflict(p.variable, kinds.get(p.variable) ?? input.vars.get(p.variable)!.kind, 'path');
+      kinds.set(p.variable, 'path');
+    }
+    const spec = { name: p.variable ?? '', nodes: [] as string[], edges: [] as { name: string; varLength: boolean }[] };
+    let prev = nodeDraft(p.nodes[0]);
+    spec.nodes.push(prev);
+    p.edges.forEach((e: EdgePattern, i) => {
+      const next = nodeDraft(p.nodes[i + 1]);
+      const varLength = e.quantifier !== null;
+      let name = e.variable ?? `${ANON}e${anon++}`;
+      const outerList = varLength && e.variable !== null ? input.vars.get(e.variable) : undefined;
+      if (outerList !== undefined && outerList.kind !== 'edge' && outerList.kind !== 'node' && outerList.kind !== 'path') {
+        // A relationship list bound before: match a fresh path and require the same relationships.
+        name = `${ANON}e${anon++}`;
+        listChecks.push({ name, slot: outerList.slot });
+      }
+      if (varLength && e.quantifier!.max !== null && e.quantifier!.max < e.quantifier!.min) empty = true;
+      if (edges.has(name)) {
+        // Cypher relationship uniqueness: one relationship cannot fill two places.
+        empty = true;
+      } else {
+        declare(name, varLength ? 'edges' : 'edge');
+        const types = edgeTypes(e.label);
+        const d = {
+          name,
+          labels: [],
+          tests: types === null ? [labelTest(e.label!)] : [],
+          props: {},
+          conds: [] as Expression[],
+          src: e.direction === 'left' ? next : prev,
+          dst: e.direction === 'left' ? prev : next,
+          dir: e.direction === 'any' ? ('either' as const) : ('out' as const),
+          types: types ?? undefined,
+          length: varLength ? { min: e.quantifier!.min, max: e.quantifier!.max === null ? null : Math.max(e.quantifier!.min, e.quantifier!.max) } : undefined,
+        };
+        addProps(d, e.properties);
+        if (e.where !== null) d.conds.push(e.where);
+        edges.set(name, d);
+      }
+      spec.edges.push({ name, varLength });
+      spec.nodes.push(next);
+      prev = next;
+    });
+    if (p.variable !== null) pathSpecs.push(spec);
+  }
+  const pathSlots = pathSpecs.map((s) => ({ ...s, slot: scope.add(s.name, 'path').slot }));
+
+  const holder: MatchPlan['holder'] = { row: [], ctx: undefined as unknown as Ctx };
+  const exprEnv: ExprEnv = { ...env, scope, aggs: null, subst: null };
+  const patternVars = new Set(kinds.keys());
+  for (const s of pathSpecs) patternVars.delete(s.name);
+  const pathNames = new Set(pathSpecs.map((s) => s.name));
+
+  const guards: Guard[] = [];
+  const post: Eval[] = [];
+  const idBindings: { name: string; value: Eval }[] = [];
+  const slotOf = (v: string): { slot: number; kind: VarKind } => scope.vars.get(v)!;
+
+  const addCondition = (c: Expression): void => {
+    const fv = freeVars(c);
+    for (const v of fv) if (!scope.vars.has(v)) throw new GqlSemanticError('UndefinedVariable', `variable \`${v}\` not defined (line ${c.pos.line}, column ${c.pos.column})`);
+    const f = compileExpr(c, exprEnv);
+    if ([...fv].some((v) => pathNames.has(v))) {
+      post.push(f);
+      return;
+    }
+    const idb = idBinding(c, patternVars, kinds);
+    if (idb !== null) {
+      idBindings.push({ name: idb.name, value: compileExpr(idb.value, exprEnv) });
+      // Keep the test too: cheap, and exact for non-string ids.
+    }
+    const vars = [...fv].filter((v) => patternVars.has(v));
+    const reads = vars.map((v) => ({ name: v, ...slotOf(v) }));
+    guards.push({
+      vars,
+      test: (m) => {
+        const row = holder.row;
+        for (const r of reads) row[r.slot] = r.kind === 'node' ? m.node(r.name) : r.kind === 'edge' ? m.edge(r.name) : (m.path(r.name) as EdgeRecord[]);
+        return f(row, holder.ctx) === true;
+      },
+    });
+  };
+
+  for (const d of [...nodes.values(), ...edges.values()]) for (const c of d.conds) addCondition(c);
+  for (const lc of listChecks)
+    guards.push({
+      vars: [lc.name],
+      test: (m) => {
+        const want = holder.row[lc.slot];
+        const got = m.path(lc.name);
+        return Array.isArray(want) && want.length === got.length && got.every((e, i) => isEdge(want[i]) && (want[i] as EdgeRecord).id === e.id);
+      },
+    });
+  if (where !== null) for (const c of conjuncts(where)) addCondition(c);
+
+  const pnodes: PatternNode[] = [...nodes.values()].map((d) => {
+    const tests = d.tests;
+    return {
+      var: d.name,
+      ...(d.labels.length > 0 ? { labels: d.labels } : {}),
+      ...(tests.length > 0 ? { labelTest: tests.length === 1 ? tests[0] : (ls: readonly string[]) => tests.every((t) => t(ls)) } : {}),
+      ...(Object.keys(d.props).length > 0 ? { props: d.props } : {}),
+    };
+  });
+  const pedges: PatternEdge[] = [...edges.values()].map((d) => {
+    const tests = d.tests;
+    return {
+      var: d.name,
+      src: d.src,
+      dst: d.dst,
+      direction: d.dir,
+      ...(d.types !== undefined ? { types: d.types } : {}),
+      ...(Object.keys(d.props).length > 0 ? { props: d.props } : {}),
+      ...(tests.length > 0 ? { where: (e: EdgeRecord) => tests.every((t) => t([e.type])) } : {}),
+      ...(d.length !== undefined ? { length: d.length } : {}),
+    };
+  });
+  const pattern: Pattern = { nodes: pnodes, edges: pedges, homomorphism: 'cypher', guards };
+  return { plan: new MatchPlan(holder, pattern, bound, fresh, pathSlots, post, idBindings, empty, scope.width), scope };
+}
+
+/** `id(v) = e` (or `e = id(v)`) where `e` reads no pattern variable. */
+function idBinding(c: Expression, patternVars: ReadonlySet<string>, kinds: ReadonlyMap<string, VarKind>): { name: string; value: Expression } | null {
+  if (c.kind !== 'BinaryExpression' || c.operator !== '=') return null;
+  for (const [a, b] of [
+    [c.left, c.right],
+    [c.right, c.left],
+  ] as const) {
+    if (a.kind === 'FunctionCall' && a.name.toLowerCase() === 'id' && a.args.length === 1 && a.args[0].kind === 'VariableReference') {
+      const name = a.args[0].name;
+      const k = kinds.get(name);
+      if (!patternVars.has(name) || (k !== 'node' && k !== 'edge')) continue;
+      if ([...freeVars(b)].some((v) => patternVars.has(v))) continue;
+      return { name, value: b };
+    }
+  }
+  return null;
+}
+

@@ -1,0 +1,222 @@
+import type { Expression, ReturnStatement, WithClause } from '../ast.ts';
+import { GqlSemanticError } from '../eval-errors.ts';
+import { newAggState } from './aggregate.ts';
+import type { AggState } from './aggregate.ts';
+import type { Ctx, Eval, Row, VarKind } from './context.ts';
+import { Scope } from './context.ts';
+import { astKey, compileExpr, countArgument, freeVars, hasAggregate } from './expr.ts';
+import type { AggSpec, ExprEnv } from './expr.ts';
+import { isAnonymous } from './match-plan.ts';
+import type { StageFactory } from './stage.ts';
+import { orderCompare, rowKey } from './values.ts';
+import type { Value } from './values.ts';
+
+export interface CompiledProjection {
+  readonly stages: StageFactory[];
+  readonly scope: Scope;
+  readonly columns: string[];
+}
+
+type Hooks = Pick<ExprEnv, 'patternPredicate'>;
+
+interface Item {
+  readonly name: string;
+  readonly expression: Expression;
+}
+
+/** RETURN or WITH: projection, aggregation, DISTINCT, ORDER BY, SKIP / LIMIT, WITH's WHERE. */
+export function compileProjection(p: ReturnStatement | WithClause, input: Scope, hooks: Hooks): CompiledProjection {
+  const isWith = p.kind === 'WithClause';
+  const items: Item[] = [];
+  if (p.star) {
+    const names = [...input.vars.keys()].filter((n) => !isAnonymous(n)).sort();
+    if (names.length === 0) throw new GqlSemanticError('NoVariablesInScope', `${isWith ? 'WITH' : 'RETURN'} * has no variables in scope`);
+    for (const n of names) items.push({ name: n, expression: { kind: 'VariableReference', name: n, pos: p.pos } as Expression });
+  }
+  for (const it of p.items) {
+    if (isWith && it.alias === null && it.expression.kind !== 'VariableReference') throw new GqlSemanticError('NoExpressionAlias', `WITH ${it.text}: expression must be aliased`);
+    items.push({ name: it.alias ?? it.text, expression: it.expression });
+  }
+  const seen = new Set<string>();
+  for (const it of items) {
+    if (seen.has(it.name)) throw new GqlSemanticError('ColumnNameConflict', `column \`${it.name}\` is defined twice`);
+    seen.add(it.name);
+  }
+  const k = items.length;
+  const aggregating = items.some((i) => hasAggregate(i.expression));
+  const aggs: AggSpec[] = [];
+  const env: ExprEnv = { ...hooks, scope: input, aggs: aggregating ? aggs : null, subst: null };
+  const evals: Eval[] = items.map((i) => compileExpr(i.expression, env));
+  const isKey = items.map((i) => !hasAggregate(i.expression));
+
+  // The scope after the projection.
+  const out = new Scope();
+  for (const it of items) out.add(it.name, kindOfItem(it.expression, input));
+
+  const stages: StageFactory[] = [];
+  const orderBy = p.orderBy;
+  // Non-aggregating ORDER BY may read variables of the input scope: rows carry them after the items.
+  const where = isWith ? p.where : null;
+  const carry = !aggregating && (orderBy !== null || where !== null) && !(p.quantifier?.value === 'DISTINCT');
+  stages.push(aggregating ? aggregateStage(evals, isKey, aggs, k) : projectStage(evals, carry));
+  if (p.quantifier?.value === 'DISTINCT') stages.push(distinctStage(k));
+
+  const skip = p.skip === null ? null : countExpr('SKIP', p.skip, hooks);
+  const limit = p.limit === null ? null : countExpr('LIMIT', p.limit, hooks);
+  // ORDER BY and WITH's WHERE see the projected items and, without aggregation, the input's variables.
+  const oscope = new Scope();
+  for (const [name, info] of out.vars) oscope.vars.set(name, info);
+  if (carry) for (const [name, info] of input.vars) if (!oscope.vars.has(name)) oscope.vars.set(name, { slot: k + info.slot, kind: info.kind });
+  oscope.width = carry ? k + input.width : k;
+  const subst = new Map<string, number>();
+  items.forEach((it, i) => subst.set(astKey(it.expression), i));
+  const oenv: ExprEnv = { ...hooks, scope: oscope, aggs: null, subst };
+  if (orderBy !== null) {
+    const keys = orderBy.items.map((s) => {
+      if (!carry && !aggregating && p.quantifier?.value === 'DISTINCT') {
+        for (const v of freeVars(s.expression)) if (!out.vars.has(v)) throw new GqlSemanticError('UndefinedVariable', `ORDER BY after DISTINCT reads \`${v}\`, which is not projected`);
+      }
+      return { f: compileExpr(s.expression, oenv), desc: s.ordering === 'DESC' };
+    });
+    // With a LIMIT only the first SKIP + LIMIT rows in order are kept (top-k).
+    const cap = limit === null ? null : (ctx: Ctx) => (skip === null ? 0 : skip(ctx)) + limit(ctx);
+    stages.push(sortStage(keys, cap));
+  }
+  if (skip !== null || limit !== null) stages.push(sliceStage(skip, limit));
+  if (where !== null) {
+    const w = compileExpr(where.condition, oenv);
+    stages.push((ctx, next) => ({ push: (r) => (w(r, ctx) === true ? next.push(r) : true), end: () => next.end() }));
+  }
+  if (carry || aggregating) stages.push(truncateStage(k));
+  return { stages, scope: out, columns: items.map((i) => i.name) };
+}
+
+const scalarKinds = new Set(['IntegerLiteral', 'FloatLiteral', 'StringLiteral', 'BooleanLiteral', 'ListLiteral', 'MapLiteral']);
+
+/** What the compiler knows of a projected item's kind. */
+function kindOfItem(e: Expression, input: Scope): VarKind {
+  if (e.kind === 'VariableReference') return input.vars.get(e.name)?.kind ?? 'value';
+  return scalarKinds.has(e.kind) ? 'scalar' : 'value';
+}
+
+/** SKIP / LIMIT: constant expressions, evaluated once per execution. */
+function countExpr(what: string, e: Expression, hooks: Hooks): (ctx: Ctx) => number {
+  if (freeVars(e).size > 0) throw new GqlSemanticError('NonConstantExpression', `${what} must be a constant expression`);
+  const f = compileExpr(e, { ...hooks, scope: new Scope(), aggs: null, subst: null });
+  const literal = e.kind === 'IntegerLiteral' || e.kind === 'FloatLiteral' || e.kind === 'UnaryExpression';
+  if (literal) {
+    const n = countArgument(what, f([], { view: undefined as never, params: new Map(), agg: null }), 'compile');
+    return () => n;
+  }
+  return (ctx) => countArgument(what, f([], ctx), 'runtime');
+}
+
+function projectStage(evals: Eval[], carry: boolean): StageFactory {
+  const k = evals.length;
+  return (ctx, next) => ({
+    push: (row) => {
+      const out: Row = new Array(carry ? k + row.length : k);
+      for (let i = 0; i < k; i++) out[i] = evals[i](row, ctx);
+      if (carry) for (let i = 0; i < row.length; i++) out[k + i] = row[i];
+      return next.push(out);
+    },
+    end: () => next.end(),
+  });
+}
+
+function aggregateStage(evals: Eval[], isKey: boolean[], aggs: AggSpec[], k: number): StageFactory {
+  const keyIdx = isKey.map((b, i) => (b ? i : -1)).filter((i) => i >= 0);
+  return (ctx, next) => {
+    const groups = new Map<string, { rep: Row; keys: Value[]; states: AggState[] }>();
+    return {
+      push: (row) => {
+        const keys = keyIdx.map((i) => evals[i](row, ctx));
+        const key = rowKey(keys, keys.length);
+        let g = groups.get(key);
+        if (g === undefined) {
+          g = { rep: row, keys, states: aggs.map(newAggState) };
+          groups.set(key, g);
+        }
+        for (const s of g.states) s.add(row, ctx);
+        return true;
+      },
+      end: () => {
+        if (groups.size === 0 && keyIdx.length === 0) groups.set('', { rep: [], keys: [], states: aggs.map(newAggState) });
+        for (const g of groups.values()) {
+          ctx.agg = g.states.map((s) => s.result());
+          const out: Row = new Array(k);
+          let j = 0;
+          for (let i = 0; i < k; i++) out[i] = isKey[i] ? g.keys[j++] : evals[i](g.rep, ctx);
+          ctx.agg = null;
+          if (!next.push(out)) break;
+        }
+        next.end();
+      },
+    };
+  };
+}
+
+function distinctStage(k: number): StageFactory {
+  return (_ctx, next) => {
+    const seen = new Set<string>();
+    return {
+      push: (row) => {
+        const key = rowKey(row, k);
+        if (seen.has(key)) return true;
+        seen.add(key);
+        return next.push(row);
+      },
+      end: () => next.end(),
+    };
+  };
+}
+
+function sortStage(keys: { f: Eval; desc: boolean }[], cap: ((ctx: Ctx) => number) | null): StageFactory {
+  const order = (a: { ks: Value[] }, b: { ks: Value[] }): number => {
+    for (let i = 0; i < keys.length; i++) {
+      const c = orderCompare(a.ks[i], b.ks[i]);
+      if (c !== 0) return keys[i].desc ? -c : c;
+    }
+    return 0;
+  };
+  return (ctx, next) => {
+    let rows: { row: Row; ks: Value[] }[] = [];
+    const keep = cap === null ? Infinity : cap(ctx);
+    return {
+      push: (row) => {
+        rows.push({ row, ks: keys.map((k) => k.f(row, ctx)) });
+        // Stable sort, then truncation: ties keep their arrival order.
+        if (rows.length >= 2 * keep + 64) rows = rows.sort(order).slice(0, keep);
+        return true;
+      },
+      end: () => {
+        rows.sort(order);
+        for (const r of rows) if (!next.push(r.row)) break;
+        next.end();
+      },
+    };
+  };
+}
+
+function sliceStage(skip: ((ctx: Ctx) => number) | null, limit: ((ctx: Ctx) => number) | null): StageFactory {
+  return (ctx, next) => {
+    let toSkip = skip === null ? 0 : skip(ctx);
+    let left = limit === null ? Infinity : limit(ctx);
+    return {
+      push: (row) => {
+        if (left <= 0) return false;
+        if (toSkip > 0) {
+          toSkip--;
+          return true;
+        }
+        left--;
+        return next.push(row) && left > 0;
+      },
+      end: () => next.end(),
+    };
+  };
+}
+
+function truncateStage(k: number): StageFactory {
+  return (_ctx, next) => ({ push: (row) => next.push(row.length === k ? row : row.slice(0, k)), end: () => next.end() });
+}

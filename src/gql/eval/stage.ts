@@ -1,0 +1,27 @@
+import type { Ctx, Row } from './context.ts';
+
+/** A stage of the row pipeline. `push` returns false to stop the producer (LIMIT reached). */
+export interface Sink {
+  push(row: Row): boolean;
+  /** No more rows: blocking stages (ORDER BY, aggregates, CREATE) emit now. */
+  end(): void;
+}
+
+/** Builds one stage of a running query in front of `next`. */
+export type StageFactory = (ctx: Ctx, next: Sink) => Sink;
+
+/** A stage that maps each row to any number of rows, streaming. */
+export function flatMapStage(fn: (row: Row, ctx: Ctx, emit: (row: Row) => boolean) => boolean): StageFactory {
+  return (ctx, next) => {
+    const emit = (r: Row): boolean => next.push(r);
+    let stopped = false;
+    return {
+      push: (row) => {
+        if (stopped) return false;
+        if (!fn(row, ctx, emit)) stopped = true;
+        return !stopped;
+      },
+      end: () => next.end(),
+    };
+  };
+}
