@@ -1,0 +1,10 @@
+export { compileWorkflow } from './compile.ts';
+export type { CompiledWorkflow } from './compile.ts';
+export { CompileError } from './errors.ts';
+export type { CompileErrorCode } from './errors.ts';
+export { buildProgramGraph, pathText, retryLayer, retryLayerFromProps, workflowKey, workflowNodeId } from './program.ts';
+export type { ProgramEdge, ProgramEdgeType, ProgramGraph, ProgramNode } from './program.ts';
+export { buildRuleSet, triggerPhases } from './rules.ts';
+export type { ExecutionStatus, FactRule, FailureData, Predicate, RuleSet, RuleSetOptions, TokenPhase } from './rules.ts';
+export { collectPatches } from './execution-data.ts';
+export type { DataPatch } from './execution-data.ts';

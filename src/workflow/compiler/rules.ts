@@ -1,0 +1,793 @@
+import type { Json, NodeRecord } from '../../graph/index.ts';
+import type { Assignment, MatchView, Params, RuleDef, RuleEdge, RuleNode } from '../../rules/index.ts';
+import { compileExpression, classifyCondition } from '../ir/expression.ts';
+import type { CompiledExpression, ExecutionData } from '../ir/expression.ts';
+import { applyOutputMapping, resolveMapping } from '../ir/mapping.ts';
+import type { IOSpec } from '../ir/types.ts';
+import { executionData, PropsMemo, updateData } from './execution-data.ts';
+
+/** A decision predicate registered by the application (`condition: "is_high_priority"`). */
+export type Predicate = (data: ExecutionData) => boolean;
+
+export interface RuleSetOptions {
+  /** Looks up a registered predicate by name. */
+  readonly predicates?: (name: string) => Predicate | undefined;
+}
+
+/** Phases of a Token (docs/execution-graph.md). */
+export type TokenPhase = 'enter' | 'active' | 'done' | 'failed' | 'cancelled' | 'compensating';
+
+/** Statuses of an Execution node. */
+export type ExecutionStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'timed_out';
+
+/** What a failed token, task or execution records. */
+export interface FailureData {
+  readonly code: string;
+  readonly message: string;
+  readonly step?: string;
+  readonly details?: Json;
+  readonly compensated?: boolean;
+}
+
+/**
+ * The rule set: internal rules (applied until none applies) and fact rules
+ * (applied once per external fact, with the fact as parameters).
+ */
+export interface RuleSet {
+  readonly internal: readonly RuleDef[];
+  readonly facts: { readonly [K in FactRule]: RuleDef };
+}
+
+export type FactRule =
+  | 'execution.start'
+  | 'execution.timeout'
+  | 'execution.cancel'
+  | 'activity.complete'
+  | 'activity.retry_wait'
+  | 'activity.retry'
+  | 'activity.fail'
+  | 'timer.fire'
+  | 'wait.receive'
+  | 'wait.timeout'
+  | 'subworkflow.started'
+  | 'subworkflow.complete'
+  | 'subworkflow.fail'
+  | 'signal.buffer'
+  | 'execution.timeout_saga';
+
+// ---------------------------------------------------------------- pattern pieces
+
+const E: RuleNode = { var: 'e', labels: ['Execution'] };
+
+/** Phase sets of `where` filters made by `tok` (function identity survives object spreads). */
+const PHASE_FILTERS = new WeakMap<object, readonly TokenPhase[]>();
+
+const tok = (v: string, phase?: TokenPhase | readonly TokenPhase[], rest: Partial<RuleNode> = {}): RuleNode => {
+  if (phase === undefined) return { var: v, labels: ['Token'], ...rest };
+  if (typeof phase === 'string') return { var: v, labels: ['Token'], props: { phase }, ...rest };
+  const where = (n: NodeRecord): boolean => phase.includes(n.props.phase as TokenPhase);
+  PHASE_FILTERS.set(where, phase);
+  return { var: v, labels: ['Token'], where, ...rest };
+};
+
+/**
+ * What a rule needs to find among the execution's token phases: one phase of
+ * each listed set (one set per matched Token of its left-hand side). The
+ * engine skips rules whose needs the current phases cannot meet.
+ */
+export function triggerPhases(def: RuleDef): TokenPhase[][] {
+  const out: TokenPhase[][] = [];
+  for (const n of def.nodes) {
+    if ((n.action ?? 'preserve') === 'create' || !(n.labels ?? []).includes('Token')) continue;
+    if (typeof n.props?.phase === 'string') out.push([n.props.phase as TokenPhase]);
+    else if (n.where !== undefined && PHASE_FILTERS.has(n.where)) out.push([...PHASE_FILTERS.get(n.where)!]);
+  }
+  return out;
+}
+const step = (v: string, op?: string): RuleNode => (op === undefined ? { var: v, labels: ['Step'] } : { var: v, labels: ['Step'], props: { op } });
+const own = (t: string, action?: 'delete'): RuleEdge => ({ var: `${t}_own`, src: 'e', dst: t, type: 'OWNS', action });
+const at = (t: string, s: string, action?: 'delete'): RuleEdge => ({ var: `${t}_at`, src: t, dst: s, type: 'AT', action });
+const up = (c: string, p: string, action?: 'delete'): RuleEdge => ({ var: `${c}_up`, src: c, dst: p, type: 'PARENT', action });
+const link = (v: string, type: string, src: string, dst: string): RuleEdge => ({ var: v, src, dst, type });
+/** A new token at step `s`, child of `p` (created edges included). */
+const spawn = (c: string, s: string, p: string | null): { nodes: RuleNode[]; edges: RuleEdge[] } => ({
+  nodes: [{ var: c, action: 'create', labels: ['Token'], props: { phase: 'enter' } }],
+  edges: [
+    { var: `${c}_own`, action: 'create', src: 'e', dst: c, type: 'OWNS' },
+    { var: `${c}_at`, action: 'create', src: c, dst: s, type: 'AT' },
+    ...(p === null ? [] : [{ var: `${c}_up`, action: 'create' as const, src: c, dst: p, type: 'PARENT' }]),
+  ],
+});
+/** A token `t` owned by `e` and at step `s`. */
+const owned = (t: string, s: string): RuleEdge[] => [own(t), at(t, s)];
+/** Everything to delete with child token `c` of `p`. */
+const dropChild = (c: string, s: string, p: string): RuleEdge[] => [own(c, 'delete'), at(c, s, 'delete'), up(c, p, 'delete')];
+
+const get = (m: MatchView, v: string, key: string): Json | undefined => m.node(v).props[key];
+const num = (m: MatchView, v: string, key: string): number => (get(m, v, key) as number | undefined) ?? 0;
+const failure = (code: string, message: string, stepNode?: NodeRecord): FailureData =>
+  stepNode === undefined ? { code, message } : { code, message, step: (stepNode.props.path as string) ?? stepNode.id };
+const errorOf = (e: unknown): { code: string; message: string } => ({
+  code: typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'ERROR',
+  message: e instanceof Error ? e.message : String(e),
+});
+
+// ---------------------------------------------------------------- derived values
+
+const expressions = new Map<string, CompiledExpression>();
+function expression(src: string): CompiledExpression {
+  let c = expressions.get(src);
+  if (c === undefined) expressions.set(src, (c = compileExpression(src)));
+  return c;
+}
+
+type Resolved = { ok: true; value: Json } | { ok: false; error: FailureData };
+
+/**
+ * Builds the rule set of the token game. Rules are generic over the program
+ * graph: they read what a step does from its properties, so one set serves
+ * every workflow; the compiler picks the rules for the ops a workflow uses.
+ */
+export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
+  const inputs = new PropsMemo<Resolved>();
+  const choices = new PropsMemo<number | FailureData>();
+  const filters = new PropsMemo<Resolved>();
+
+  const filterOf = (m: MatchView): Resolved => {
+    const e = m.node('e');
+    const s = m.node('s');
+    return filters.get(e.props, s.id, () => {
+      try {
+        return { ok: true, value: resolveMapping(s.props.filter as Record<string, unknown> | undefined, executionData(e)) as Json };
+      } catch (err) {
+        const { code, message } = errorOf(err);
+        return { ok: false, error: failure(code, message, s) };
+      }
+    });
+  };
+
+  const inputOf = (m: MatchView): Resolved => {
+    const e = m.node('e');
+    const s = m.node('s');
+    return inputs.get(e.props, s.id, () => {
+      try {
+        return { ok: true, value: resolveMapping(s.props.input_mapping as Record<string, unknown> | undefined, executionData(e)) as Json };
+      } catch (err) {
+        const { code, message } = errorOf(err);
+        return { ok: false, error: failure(code, message, s) };
+      }
+    });
+  };
+
+  /** Index of the chosen BRANCH edge, -1 for none, or the failure of a condition. */
+  const choiceOf = (m: MatchView): number | FailureData => {
+    const e = m.node('e');
+    const s = m.node('s');
+    return choices.get(e.props, s.id, () => {
+      const data = executionData(e);
+      const conds = (s.props.conditions as string[] | undefined) ?? [];
+      for (let i = 0; i < conds.length; i++) {
+        try {
+          const c = classifyCondition(conds[i]);
+          if (c.kind === 'predicate') {
+            const p = options.predicates?.(c.name);
+            if (p === undefined) return failure('UNKNOWN_PREDICATE', `decision: no predicate "${c.name}" is registered`, s);
+            if (p(data)) return i;
+          } else if (expression(conds[i]).test(data)) return i;
+        } catch (err) {
+          const { code, message } = errorOf(err);
+          return failure(code, message, s);
+        }
+      }
+      return s.props.has_default === true ? conds.length : -1;
+    });
+  };
+
+  // Activity completion: memoised per application (one FoundView per application).
+  const completions = new WeakMap<MatchView, { data: Record<string, Json>; error?: FailureData }>();
+  const completionOf = (m: MatchView, params: Params): { data: Record<string, Json>; error?: FailureData } => {
+    let c = completions.get(m);
+    if (c !== undefined) return c;
+    const e = m.node('e');
+    const s = m.node('s');
+    const k = m.node('k');
+    const undo = k.props.compensation === true;
+    const name = undo ? null : (s.props.name as string | null);
+    let error: FailureData | undefined;
+    let assigned: Record<string, unknown> = {};
+    if (!undo) {
+      try {
+        assigned = applyOutputMapping(s.props.output_mapping as Record<string, unknown> | undefined, params.output, executionData(e));
+      } catch (err) {
+        const { code, message } = errorOf(err);
+        error = failure(code, message, s);
+      }
+    }
+    const data = updateData(e, (d) => {
+      if (name !== null) d.steps[name] = { output: params.output };
+      for (const [key, v] of Object.entries(assigned)) d.vars[key] = v;
+      if (!undo && typeof s.props.compensate === 'string') d.compensations.push({ activity_ref: s.props.compensate, input: k.props.input, step: s.props.path });
+    });
+    c = error === undefined ? { data } : { data, error };
+    completions.set(m, c);
+    return c;
+  };
+
+  const outputsOf = (m: MatchView): Json => {
+    const e = m.node('e');
+    const specs = (e.props.output_spec as unknown as IOSpec[] | undefined) ?? [];
+    const next = updateData(e, (d) => {
+      for (const o of specs) {
+        const v = findOutput(o.name, d.vars, d.steps);
+        if (v !== undefined) d.outputs[o.name] = v;
+        else if (o.default !== undefined) d.outputs[o.name] = o.default;
+      }
+    });
+    return next.outputs;
+  };
+
+  /** The per-activity compensations of saga `ps`'s main flow, newest first. */
+  const pendingOf = (m: MatchView): Json => {
+    const prefix = `${String(get(m, 'ps', 'path'))}.main_flow`;
+    const all = (get(m, 'e', 'compensations') as { step: string }[] | undefined) ?? [];
+    return all.filter((x) => x.step === prefix || x.step.startsWith(`${prefix}.`) || x.step.startsWith(`${prefix}[`)).reverse() as unknown as Json;
+  };
+
+  const rules: RuleDef[] = [];
+  const def = (r: RuleDef): RuleDef => (rules.push(r), r);
+
+  // ---- cancellation: a token whose parent has finished is cancelled, its task or timer dropped, then it is reaped.
+  def({
+    name: 'cancel.propagate',
+    nodes: [E, { ...tok('c', ['enter', 'active', 'done', 'failed', 'compensating']), set: { phase: 'cancelled' } }, tok('p', ['done', 'failed', 'cancelled'])],
+    edges: [own('c'), up('c', 'p')],
+  });
+  def({
+    name: 'cancel.drop_wait',
+    nodes: [E, tok('c', 'cancelled'), { var: 'k', action: 'delete' }],
+    edges: [own('c'), { var: 'w', src: 'c', dst: 'k', type: 'WAITS', action: 'delete' }],
+  });
+  def({
+    name: 'cancel.reap',
+    mode: 'spo',
+    nodes: [E, { ...tok('c', 'cancelled'), action: 'delete' }],
+    // SPO: the token's AT and PARENT edges go with it.
+    edges: [own('c', 'delete')],
+    nacs: [
+      { nodes: [{ var: 'x' }], edges: [{ var: 'xu', src: 'x', dst: 'c', types: ['PARENT'] }] },
+      { nodes: [{ var: 'y' }], edges: [{ var: 'yw', src: 'c', dst: 'y', types: ['WAITS'] }] },
+    ],
+  });
+
+  // ---- execution end
+  def({
+    name: 'execution.complete',
+    params: ['now'],
+    nodes: [
+      { ...E, props: { status: 'running' }, set: { status: 'completed', outputs: (m) => outputsOf(m), ended_at: (_m, p) => p.now } },
+      { ...tok('t', 'done'), action: 'delete' },
+      step('s'),
+    ],
+    edges: [own('t', 'delete'), at('t', 's', 'delete')],
+    nacs: [{ nodes: [{ var: 'x' }], edges: [{ var: 'xu', src: 't', dst: 'x', types: ['PARENT'] }] }],
+  });
+  def({
+    name: 'execution.fail',
+    params: ['now'],
+    nodes: [
+      { ...E, props: { status: 'running' }, set: { status: 'failed', error: (m) => get(m, 't', 'error') ?? null, ended_at: (_m, p) => p.now } },
+      { ...tok('t', 'failed'), action: 'delete' },
+      step('s'),
+    ],
+    edges: [own('t', 'delete'), at('t', 's', 'delete')],
+    nacs: [{ nodes: [{ var: 'x' }], edges: [{ var: 'xu', src: 't', dst: 'x', types: ['PARENT'] }] }],
+  });
+
+  // ---- leaving steps
+  def({
+    name: 'step.next',
+    nodes: [E, { ...tok('c', 'done'), set: { phase: 'enter' } }, step('s'), step('n'), tok('p', 'active')],
+    edges: [own('c'), at('c', 's', 'delete'), link('nx', 'NEXT', 's', 'n'), up('c', 'p'), { var: 'c_at2', action: 'create', src: 'c', dst: 'n', type: 'AT' }],
+  });
+  def({
+    name: 'child.done',
+    nodes: [E, { ...tok('c', 'done'), action: 'delete' }, step('s'), { ...tok('p', 'active'), set: { phase: 'done' } }, { var: 'ps', labels: ['Step'], where: (n) => n.props.op === 'seq' || n.props.op === 'decision' }],
+    edges: [...dropChild('c', 's', 'p'), own('p'), at('p', 'ps')],
+    nacs: [{ nodes: [{ var: 'x' }], edges: [{ var: 'xn', src: 's', dst: 'x', types: ['NEXT'] }] }],
+  });
+  def({
+    name: 'child.failed',
+    nodes: [
+      E,
+      { ...tok('c', 'failed'), action: 'delete' },
+      step('s'),
+      { ...tok('p', 'active'), set: { phase: 'failed', error: (m) => get(m, 'c', 'error') ?? null } },
+      { var: 'ps', labels: ['Step'], where: (n) => n.props.op === 'seq' || n.props.op === 'decision' },
+    ],
+    edges: [...dropChild('c', 's', 'p'), own('p'), at('p', 'ps')],
+  });
+
+  // ---- parallel: fork one branch at a time, count finished branches, join when enough.
+  def({
+    name: 'parallel.branch_done',
+    nodes: [E, { ...tok('c', 'done'), action: 'delete' }, step('s'), { ...tok('p', 'active'), set: { completed: (m) => num(m, 'p', 'completed') + 1 } }, step('ps', 'parallel')],
+    edges: [...dropChild('c', 's', 'p'), own('p'), at('p', 'ps')],
+  });
+  def({
+    name: 'parallel.branch_failed',
+    nodes: [
+      E,
+      { ...tok('c', 'failed'), action: 'delete' },
+      step('s'),
+      { ...tok('p', 'active'), set: { failed: (m) => num(m, 'p', 'failed') + 1, error: (m) => get(m, 'c', 'error') ?? null } },
+      step('ps', 'parallel'),
+    ],
+    edges: [...dropChild('c', 's', 'p'), own('p'), at('p', 'ps')],
+  });
+  def({
+    name: 'parallel.join',
+    nodes: [E, { ...tok('t', 'active'), set: { phase: 'done' } }, step('s', 'parallel')],
+    edges: owned('t', 's'),
+    guards: [{ vars: ['t', 's'], test: (m) => num(m, 't', 'completed') >= num(m, 's', 'need') }],
+  });
+  def({
+    name: 'parallel.fail',
+    nodes: [E, { ...tok('t', 'active'), set: { phase: 'failed' } }, step('s', 'parallel')],
+    edges: owned('t', 's'),
+    guards: [{ vars: ['t', 's'], test: (m) => num(m, 's', 'branches') - num(m, 't', 'failed') < num(m, 's', 'need') }],
+  });
+  def({
+    name: 'parallel.fork',
+    nodes: [E, { ...tok('t', 'active'), set: { forked: (m) => [...((get(m, 't', 'forked') as number[]) ?? []), m.edge('br').props.index as number] } }, step('s', 'parallel'), step('b'), ...spawn('c', 'b', 't').nodes],
+    edges: [...owned('t', 's'), link('br', 'BRANCH', 's', 'b'), ...spawn('c', 'b', 't').edges],
+    guards: [{ vars: ['t', 'br'], test: (m) => !((get(m, 't', 'forked') as number[] | undefined) ?? []).includes(m.edge('br').props.index as number) }],
+  });
+
+  // ---- saga
+  def({
+    name: 'saga.main_done',
+    nodes: [E, { ...tok('c', 'done'), action: 'delete' }, step('s'), { ...tok('p', 'active'), set: { phase: 'done' } }, step('ps', 'saga')],
+    edges: [...dropChild('c', 's', 'p'), own('p'), at('p', 'ps'), link('mf', 'MAIN', 'ps', 's')],
+  });
+  // Main flow failed: first the per-activity `compensate` activities of the main flow, newest first, then the compensation flow.
+  def({
+    name: 'saga.main_failed',
+    nodes: [
+      E,
+      { ...tok('c', 'failed'), action: 'delete' },
+      step('s'),
+      {
+        ...tok('p', 'active'),
+        set: {
+          phase: 'compensating',
+          error: (m) => get(m, 'c', 'error') ?? null,
+          pending: (m) => pendingOf(m),
+          flow: false,
+        },
+      },
+      step('ps', 'saga'),
+    ],
+    edges: [...dropChild('c', 's', 'p'), own('p'), at('p', 'ps'), link('mf', 'MAIN', 'ps', 's')],
+  });
+  const noChild = (p: string) => ({ nodes: [{ var: `${p}_kid` }], edges: [{ var: `${p}_kidup`, src: `${p}_kid`, dst: p, types: ['PARENT'] }] });
+  const pending = (m: MatchView): { activity_ref: string; input: Json; step: string }[] => (get(m, 'p', 'pending') as never) ?? [];
+  def({
+    name: 'saga.undo',
+    nodes: [
+      E,
+      { ...tok('p', 'compensating'), set: { pending: (m) => pending(m).slice(1) as unknown as Json } },
+      step('ps', 'saga'),
+      { var: 'c', action: 'create', labels: ['Token'], props: { phase: 'active' } },
+      {
+        var: 'k',
+        action: 'create',
+        labels: ['Task'],
+        props: { status: 'scheduled', attempt: 0, compensation: true, name: null },
+        set: {
+          execution: (m) => m.node('e').id,
+          step: (m) => m.node('ps').id,
+          activity_ref: (m) => pending(m)[0].activity_ref,
+          input: (m) => pending(m)[0].input,
+          undoes: (m) => pending(m)[0].step,
+        },
+      },
+    ],
+    edges: [
+      own('p'),
+      at('p', 'ps'),
+      { var: 'c_own', action: 'create', src: 'e', dst: 'c', type: 'OWNS' },
+      { var: 'c_at', action: 'create', src: 'c', dst: 'ps', type: 'AT' },
+      { var: 'c_up', action: 'create', src: 'c', dst: 'p', type: 'PARENT' },
+      { var: 'cw', action: 'create', src: 'c', dst: 'k', type: 'WAITS' },
+    ],
+    guards: [{ vars: ['p'], test: (m) => pending(m).length > 0 }],
+    nacs: [noChild('p')],
+  });
+  def({
+    name: 'saga.undo_done',
+    nodes: [E, { ...tok('c', 'done'), action: 'delete' }, tok('p', 'compensating'), step('ps', 'saga')],
+    edges: [...dropChild('c', 'ps', 'p'), own('p'), { var: 'p_at', src: 'p', dst: 'ps', type: 'AT' }],
+  });
+  def({
+    name: 'saga.undo_failed',
+    nodes: [
+      E,
+      { ...tok('c', 'failed'), action: 'delete' },
+      {
+        ...tok('p', 'compensating'),
+        set: {
+          phase: 'failed',
+          error: (m) => ({ code: 'COMPENSATION_FAILED', message: 'saga: a compensate activity failed', cause: get(m, 'p', 'error') ?? null, compensation: get(m, 'c', 'error') ?? null, compensated: false }),
+        },
+      },
+      step('ps', 'saga'),
+    ],
+    edges: [...dropChild('c', 'ps', 'p'), own('p'), { var: 'p_at', src: 'p', dst: 'ps', type: 'AT' }],
+  });
+  def({
+    name: 'saga.compensate',
+    nodes: [E, { ...tok('p', 'compensating'), set: { flow: true } }, step('ps', 'saga'), step('cs'), ...spawn('k', 'cs', 'p').nodes],
+    edges: [own('p'), at('p', 'ps'), link('cf', 'COMPENSATION', 'ps', 'cs'), ...spawn('k', 'cs', 'p').edges],
+    guards: [{ vars: ['p'], test: (m) => pending(m).length === 0 && get(m, 'p', 'flow') !== true }],
+    nacs: [noChild('p')],
+  });
+  def({
+    name: 'saga.compensation_done',
+    nodes: [
+      E,
+      { ...tok('c', 'done'), action: 'delete' },
+      step('s'),
+      { ...tok('p', 'compensating'), set: { phase: 'failed', error: (m) => ({ ...((get(m, 'p', 'error') as object | null) ?? {}), compensated: true }) as Json } },
+      step('ps', 'saga'),
+    ],
+    edges: [...dropChild('c', 's', 'p'), own('p'), at('p', 'ps'), link('cf', 'COMPENSATION', 'ps', 's')],
+  });
+  def({
+    name: 'saga.compensation_failed',
+    nodes: [
+      E,
+      { ...tok('c', 'failed'), action: 'delete' },
+      step('s'),
+      {
+        ...tok('p', 'compensating'),
+        set: {
+          phase: 'failed',
+          error: (m) => ({ code: 'COMPENSATION_FAILED', message: 'saga: the compensation failed', cause: get(m, 'p', 'error') ?? null, compensation: get(m, 'c', 'error') ?? null, compensated: false }),
+        },
+      },
+      step('ps', 'saga'),
+    ],
+    edges: [...dropChild('c', 's', 'p'), own('p'), at('p', 'ps'), link('cf', 'COMPENSATION', 'ps', 's')],
+  });
+
+  // ---- entering steps
+  def({
+    name: 'seq.enter',
+    nodes: [E, { ...tok('t', 'enter'), set: { phase: 'active' } }, step('s', 'seq'), step('f'), ...spawn('c', 'f', 't').nodes],
+    edges: [...owned('t', 's'), link('fe', 'FIRST', 's', 'f'), ...spawn('c', 'f', 't').edges],
+  });
+  def({
+    name: 'parallel.enter',
+    nodes: [E, { ...tok('t', 'enter'), set: { phase: 'active', forked: [], completed: 0, failed: 0 } }, step('s', 'parallel')],
+    edges: owned('t', 's'),
+  });
+  def({
+    name: 'saga.enter',
+    nodes: [E, { ...tok('t', 'enter'), set: { phase: 'active' } }, step('s', 'saga'), step('m'), ...spawn('c', 'm', 't').nodes],
+    edges: [...owned('t', 's'), link('mf', 'MAIN', 's', 'm'), ...spawn('c', 'm', 't').edges],
+  });
+  def({
+    name: 'decision.choose',
+    nodes: [E, { ...tok('t', 'enter'), set: { phase: 'active', branch: (m) => m.edge('br').props.index as number } }, step('s', 'decision'), step('b'), ...spawn('c', 'b', 't').nodes],
+    edges: [...owned('t', 's'), link('br', 'BRANCH', 's', 'b'), ...spawn('c', 'b', 't').edges],
+    guards: [{ vars: ['e', 't', 's', 'br'], test: (m) => choiceOf(m) === m.edge('br').props.index }],
+  });
+  def({
+    name: 'decision.skip',
+    nodes: [E, { ...tok('t', 'enter'), set: { phase: 'done', branch: null } }, step('s', 'decision')],
+    edges: owned('t', 's'),
+    guards: [{ vars: ['e', 't', 's'], test: (m) => choiceOf(m) === -1 }],
+  });
+  def({
+    name: 'decision.error',
+    nodes: [E, { ...tok('t', 'enter'), set: { phase: 'failed', error: (m) => choiceOf(m) as unknown as Json } }, step('s', 'decision')],
+    edges: owned('t', 's'),
+    guards: [{ vars: ['e', 't', 's'], test: (m) => typeof choiceOf(m) === 'object' }],
+  });
+  def({
+    name: 'activity.schedule',
+    nodes: [
+      E,
+      { ...tok('t', 'enter'), set: { phase: 'active' } },
+      step('s', 'activity'),
+      {
+        var: 'k',
+        action: 'create',
+        labels: ['Task'],
+        props: { status: 'scheduled', attempt: 0 },
+        set: {
+          execution: (m) => m.node('e').id,
+          step: (m) => m.node('s').id,
+          name: (m) => get(m, 's', 'name') ?? null,
+          activity_ref: (m) => get(m, 's', 'activity_ref') ?? null,
+          input: (m) => (inputOf(m) as { value: Json }).value,
+        },
+      },
+    ],
+    edges: [...owned('t', 's'), { var: 'tw', action: 'create', src: 't', dst: 'k', type: 'WAITS' }],
+    guards: [{ vars: ['e', 't', 's'], test: (m) => inputOf(m).ok }],
+  });
+  def({
+    name: 'activity.input_error',
+    nodes: [E, { ...tok('t', 'enter'), set: { phase: 'failed', error: (m) => (inputOf(m) as { error: FailureData }).error as unknown as Json } }, step('s', 'activity')],
+    edges: owned('t', 's'),
+    guards: [{ vars: ['e', 't', 's'], test: (m) => !inputOf(m).ok }],
+  });
+  def({
+    name: 'wait.timer',
+    params: ['now'],
+    nodes: [
+      E,
+      { ...tok('t', 'enter'), set: { phase: 'active' } },
+      { var: 's', labels: ['Step'], props: { op: 'wait', wait: 'timer' } },
+      {
+        var: 'x',
+        action: 'create',
+        labels: ['Timer'],
+        set: { execution: (m) => m.node('e').id, step: (m) => m.node('s').id, fire_at: (m, p) => (p.now as number) + num(m, 's', 'duration_ms') },
+      },
+    ],
+    edges: [...owned('t', 's'), { var: 'tw', action: 'create', src: 't', dst: 'x', type: 'WAITS' }],
+  });
+
+  const sameSignal = (g: string) => (m: MatchView): boolean => get(m, g, 'name') === get(m, 's', 'signal_name');
+  def({
+    name: 'wait.take_signal',
+    nodes: [
+      {
+        ...E,
+        set: {
+          steps: (m) => {
+            const name = get(m, 's', 'name');
+            const payload = get(m, 'g', 'payload') ?? null;
+            return typeof name === 'string' ? updateData(m.node('e'), (d) => void (d.steps[name] = { output: payload })).steps : (get(m, 'e', 'steps') ?? {});
+          },
+        },
+      },
+      { ...tok('t', 'enter'), set: { phase: 'done' } },
+      { var: 's', labels: ['Step'], props: { op: 'wait', wait: 'signal' } },
+      { var: 'g', labels: ['Signal'], action: 'delete' },
+    ],
+    edges: [...owned('t', 's'), { var: 'rg', src: 'e', dst: 'g', type: 'RECEIVED', action: 'delete' }],
+    guards: [{ vars: ['g', 's'], test: sameSignal('g') }],
+  });
+  const listening = (n: NodeRecord): boolean => n.props.op === 'wait' && (n.props.wait === 'signal' || n.props.wait === 'event');
+  def({
+    name: 'wait.listen',
+    params: ['now'],
+    nodes: [
+      E,
+      { ...tok('t', 'enter'), set: { phase: 'active' } },
+      { var: 's', labels: ['Step'], where: listening },
+      {
+        var: 'x',
+        action: 'create',
+        labels: ['Wait'],
+        set: {
+          execution: (m) => m.node('e').id,
+          step: (m) => m.node('s').id,
+          kind: (m) => get(m, 's', 'wait') ?? null,
+          name: (m) => get(m, 's', 'wait') === 'signal' ? (get(m, 's', 'signal_name') ?? null) : (get(m, 's', 'event_type') ?? null),
+          filter: (m) => (filterOf(m) as { value: Json }).value,
+          deadline: (m, p) => (typeof get(m, 's', 'timeout_ms') === 'number' ? (p.now as number) + num(m, 's', 'timeout_ms') : null),
+        },
+      },
+    ],
+    edges: [...owned('t', 's'), { var: 'tw', action: 'create', src: 't', dst: 'x', type: 'WAITS' }],
+    guards: [{ vars: ['e', 's'], test: (m) => filterOf(m).ok }],
+    // A signal that arrived before the wait is taken by wait.take_signal instead.
+    nacs: [{ nodes: [{ var: 'g', labels: ['Signal'] }], edges: [{ var: 'rg', src: 'e', dst: 'g', types: ['RECEIVED'] }], guards: [{ vars: ['g', 's'], test: sameSignal('g') }] }],
+  });
+  def({
+    name: 'wait.filter_error',
+    nodes: [E, { ...tok('t', 'enter'), set: { phase: 'failed', error: (m) => (filterOf(m) as { error: FailureData }).error as unknown as Json } }, { var: 's', labels: ['Step'], where: listening }],
+    edges: owned('t', 's'),
+    guards: [{ vars: ['e', 's'], test: (m) => !filterOf(m).ok }],
+  });
+
+  def({
+    name: 'subworkflow.call',
+    nodes: [
+      E,
+      { ...tok('t', 'enter'), set: { phase: 'active' } },
+      step('s', 'subworkflow'),
+      {
+        var: 'x',
+        action: 'create',
+        labels: ['Call'],
+        props: { status: 'pending', child: null },
+        set: {
+          execution: (m) => m.node('e').id,
+          step: (m) => m.node('s').id,
+          workflow_ref: (m) => get(m, 's', 'workflow_ref') ?? null,
+          input: (m) => (inputOf(m) as { value: Json }).value,
+        },
+      },
+    ],
+    edges: [...owned('t', 's'), { var: 'tw', action: 'create', src: 't', dst: 'x', type: 'WAITS' }],
+    guards: [{ vars: ['e', 't', 's'], test: (m) => inputOf(m).ok }],
+  });
+  def({
+    name: 'subworkflow.input_error',
+    nodes: [E, { ...tok('t', 'enter'), set: { phase: 'failed', error: (m) => (inputOf(m) as { error: FailureData }).error as unknown as Json } }, step('s', 'subworkflow')],
+    edges: owned('t', 's'),
+    guards: [{ vars: ['e', 't', 's'], test: (m) => !inputOf(m).ok }],
+  });
+
+  // ---- external facts
+  const taskFact = (name: FactRule, params: string[], tokenSet: RuleNode['set'] | null, taskAction: 'delete' | { readonly [k: string]: Assignment }, execSet?: RuleNode['set']): RuleDef => ({
+    name,
+    params,
+    nodes: [
+      execSet === undefined ? E : { ...E, set: execSet },
+      tokenSet === null ? tok('t', 'active') : { ...tok('t', 'active'), set: tokenSet },
+      step('s'),
+      taskAction === 'delete' ? { var: 'k', labels: ['Task'], action: 'delete' } : { var: 'k', labels: ['Task'], set: taskAction },
+    ],
+    edges: [...owned('t', 's'), { var: 'tw', src: 't', dst: 'k', type: 'WAITS', action: taskAction === 'delete' ? 'delete' : undefined }],
+  });
+  const waitReceive: RuleDef = {
+    name: 'wait.receive',
+    params: ['payload'],
+    nodes: [
+      {
+        ...E,
+        set: {
+          steps: (m, p) => {
+            const name = get(m, 's', 'name');
+            return typeof name === 'string' ? updateData(m.node('e'), (d) => void (d.steps[name] = { output: p.payload })).steps : (get(m, 'e', 'steps') ?? {});
+          },
+        },
+      },
+      { ...tok('t', 'active'), set: { phase: 'done' } },
+      step('s', 'wait'),
+      { var: 'x', labels: ['Wait'], action: 'delete' },
+    ],
+    edges: [...owned('t', 's'), { var: 'tw', src: 't', dst: 'x', type: 'WAITS', action: 'delete' }],
+  };
+  const waitTimeout: RuleDef = {
+    name: 'wait.timeout',
+    nodes: [
+      E,
+      {
+        ...tok('t', 'active'),
+        set: { phase: 'failed', error: (m) => failure('WAIT_TIMEOUT', `wait: no ${String(get(m, 'x', 'kind'))} "${String(get(m, 'x', 'name'))}" before the timeout`, m.node('s')) as unknown as Json },
+      },
+      step('s', 'wait'),
+      { var: 'x', labels: ['Wait'], action: 'delete' },
+    ],
+    edges: [...owned('t', 's'), { var: 'tw', src: 't', dst: 'x', type: 'WAITS', action: 'delete' }],
+  };
+  const callFact = (name: FactRule, params: string[], callAction: 'delete' | { readonly [k: string]: Assignment }, tokenSet: RuleNode['set'] | null, execSet: RuleNode['set'] | null): RuleDef => ({
+    name,
+    params,
+    nodes: [
+      execSet === null ? E : { ...E, set: execSet },
+      tokenSet === null ? tok('t', 'active') : { ...tok('t', 'active'), set: tokenSet },
+      step('s', 'subworkflow'),
+      callAction === 'delete' ? { var: 'x', labels: ['Call'], action: 'delete' } : { var: 'x', labels: ['Call'], set: callAction },
+    ],
+    edges: [...owned('t', 's'), { var: 'tw', src: 't', dst: 'x', type: 'WAITS', action: callAction === 'delete' ? 'delete' : undefined }],
+  });
+  const subStarted = callFact('subworkflow.started', ['child'], { status: 'running', child: (_m, p) => p.child }, null, null);
+  const subComplete = callFact('subworkflow.complete', ['output'], 'delete', { phase: 'done' }, {
+    steps: (m, p) => {
+      const name = get(m, 's', 'name');
+      return typeof name === 'string' ? updateData(m.node('e'), (d) => void (d.steps[name] = { output: p.output })).steps : (get(m, 'e', 'steps') ?? {});
+    },
+  });
+  const subFail = callFact('subworkflow.fail', ['error'], 'delete', { phase: 'failed', error: (m, p) => ({ ...(p.error as object), step: get(m, 's', 'path') ?? null }) as Json }, null);
+  const facts: Record<FactRule, RuleDef> = {
+    'execution.start': {
+      name: 'execution.start',
+      params: ['inputs', 'now', 'parent'],
+      nodes: [
+        { var: 'w', labels: ['Workflow'] },
+        step('r'),
+        {
+          var: 'e',
+          action: 'create',
+          labels: ['Execution'],
+          props: { status: 'running', steps: {}, vars: {}, outputs: {}, compensations: [] },
+          set: { inputs: (_m, p) => p.inputs, started_at: (_m, p) => p.now, workflow: (m) => get(m, 'w', 'key') ?? null, workflow_id: (m) => get(m, 'w', 'workflow_id') ?? null, output_spec: (m) => get(m, 'w', 'outputs') ?? [], parent: (_m, p) => p.parent },
+        },
+        ...spawn('t', 'r', null).nodes,
+      ],
+      // No edge to the Workflow node (its degree would grow with every execution): `e.workflow` names it.
+      edges: [link('wr', 'ROOT', 'w', 'r'), ...spawn('t', 'r', null).edges],
+    },
+    'execution.timeout': endFact('execution.timeout', 'timed_out'),
+    'execution.cancel': endFact('execution.cancel', 'cancelled'),
+    'activity.complete': taskFact(
+      'activity.complete',
+      ['output', 'attempt', 'started_at'],
+      { phase: (m, p) => (completionOf(m, p).error === undefined ? 'done' : 'failed'), error: (m, p) => (completionOf(m, p).error ?? null) as Json },
+      'delete',
+      { steps: (m, p) => completionOf(m, p).data.steps, vars: (m, p) => completionOf(m, p).data.vars, compensations: (m, p) => completionOf(m, p).data.compensations },
+    ),
+    'activity.retry_wait': taskFact('activity.retry_wait', ['attempt', 'error', 'retry_at', 'started_at'], null, {
+      status: 'backoff',
+      attempt: (_m, p) => p.attempt,
+      last_error: (_m, p) => p.error,
+      retry_at: (_m, p) => p.retry_at,
+    }),
+    'activity.retry': taskFact('activity.retry', [], null, { status: 'scheduled' }),
+    'activity.fail': taskFact('activity.fail', ['error', 'attempt', 'started_at'], { phase: 'failed', error: (m, p) => ({ ...(p.error as object), step: get(m, 's', 'path') ?? null }) as Json }, 'delete'),
+    'timer.fire': {
+      name: 'timer.fire',
+      nodes: [E, { ...tok('t', 'active'), set: { phase: 'done' } }, { var: 'x', labels: ['Timer'], action: 'delete' }],
+      edges: [own('t'), { var: 'tw', src: 't', dst: 'x', type: 'WAITS', action: 'delete' }],
+    },
+    'wait.receive': waitReceive,
+    'wait.timeout': waitTimeout,
+    'subworkflow.started': subStarted,
+    'subworkflow.complete': subComplete,
+    'subworkflow.fail': subFail,
+    // Workflow timeout while a saga's main flow runs: cancel the main flow and compensate.
+    'execution.timeout_saga': {
+      name: 'execution.timeout_saga',
+      params: ['now'],
+      nodes: [
+        { ...E, props: { status: 'running' }, set: { timed_out_at: (_m, p) => p.now } },
+        { ...tok('c', ['enter', 'active', 'done', 'failed', 'compensating']), set: { phase: 'cancelled' } },
+        step('s'),
+        {
+          ...tok('p', 'active'),
+          set: {
+            phase: 'compensating',
+            error: (m) => failure('WORKFLOW_TIMEOUT', 'the workflow timed out', m.node('ps')) as unknown as Json,
+            pending: (m) => pendingOf(m),
+            flow: false,
+          },
+        },
+        step('ps', 'saga'),
+      ],
+      edges: [own('c'), at('c', 's'), up('c', 'p'), own('p'), at('p', 'ps'), link('mf', 'MAIN', 'ps', 's')],
+    },
+    'signal.buffer': {
+      name: 'signal.buffer',
+      params: ['name', 'payload'],
+      nodes: [
+        { ...E, props: { status: 'running' } },
+        { var: 'g', action: 'create', labels: ['Signal'], set: { execution: (m) => m.node('e').id, name: (_m, p) => p.name, payload: (_m, p) => p.payload } },
+      ],
+      edges: [{ var: 'rg', action: 'create', src: 'e', dst: 'g', type: 'RECEIVED' }],
+    },
+  };
+  return { internal: rules, facts };
+}
+
+/** Ends a running execution from outside: its root token is cancelled and the cancellation rules clean up. */
+function endFact(name: FactRule, status: ExecutionStatus): RuleDef {
+  return {
+    name,
+    params: ['now'],
+    nodes: [{ ...E, props: { status: 'running' }, set: { status, ended_at: (_m, p) => p.now } }, { ...tok('t'), set: { phase: 'cancelled' } }],
+    edges: [own('t')],
+    nacs: [{ nodes: [{ var: 'x' }], edges: [{ var: 'xu', src: 't', dst: 'x', types: ['PARENT'] }] }],
+  };
+}
+
+/**
+ * A declared output's value: `$.vars.<name>` if set, else the field `<name>` of
+ * the most recently recorded step output that has it.
+ */
+function findOutput(name: string, vars: Record<string, unknown>, steps: Record<string, unknown>): unknown {
+  if (Object.prototype.hasOwnProperty.call(vars, name)) return vars[name];
+  const names = Object.keys(steps);
+  for (let i = names.length - 1; i >= 0; i--) {
+    const out = (steps[names[i]] as { output?: unknown } | undefined)?.output;
+    if (out !== null && typeof out === 'object' && !Array.isArray(out) && Object.prototype.hasOwnProperty.call(out, name)) return (out as Record<string, unknown>)[name];
+  }
+  return undefined;
+}

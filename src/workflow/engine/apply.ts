@@ -1,0 +1,75 @@
+/**
+ * The one place where the engine applies rules: an adapter over src/rules
+ * (`defineRule`, `findApplicable`, `applyInTx`).
+ *
+ * One *step* = one rule application for an external fact (or the start of an
+ * execution) followed by the internal rules it enables, applied until none
+ * applies, all in one transaction. The commit's meta records, for every
+ * application in order, the rule, its match, the created ids, the parameters
+ * (the external data consumed) and the execution-data patches it made.
+ */
+import type { CommitInfo, Json, Store, Transaction } from '../../graph/index.ts';
+import { applyInTx, defineRule } from '../../rules/index.ts';
+import type { Params, Rule, RuleDef } from '../../rules/index.ts';
+import { collectPatches } from '../compiler/execution-data.ts';
+import type { DataPatch } from '../compiler/execution-data.ts';
+
+export type { Rule };
+
+/** One rule application as a commit records it. */
+export interface ApplicationRecord {
+  readonly rule: string;
+  readonly match: Record<string, string>;
+  readonly created: Record<string, string>;
+  readonly params: Params;
+  readonly patches: readonly DataPatch[];
+}
+
+/** The meta of a commit made by the engine for one execution. */
+export interface StepMeta {
+  readonly execution: string;
+  readonly applications: readonly ApplicationRecord[];
+}
+
+export function compileRule(def: RuleDef): Rule {
+  return defineRule(def);
+}
+
+/** Applies `rule` once inside `tx` at the first match agreeing with `bindings`. */
+export function applyOnce(tx: Transaction, rule: Rule, bindings: Record<string, string>, params: Params, out: ApplicationRecord[]): ApplicationRecord | undefined {
+  for (const v of Object.keys(bindings)) if (!tx.hasNode(bindings[v])) return undefined;
+  const { result: app, patches } = collectPatches(() => applyInTx(tx, rule, { params, bindings }));
+  if (app === undefined) return undefined;
+  const rec: ApplicationRecord = { rule: app.rule, match: app.match, created: app.created, params: app.params, patches };
+  out.push(rec);
+  return rec;
+}
+
+/**
+ * Runs one step: `first` (a fact rule) and then `cascade` (which applies the
+ * internal rules through `applyOnce`) in one transaction. Nothing is committed
+ * when `first` does not apply.
+ */
+export function runStep(
+  store: Store,
+  first: { rule: Rule; bindings: Record<string, string>; params: Params },
+  execution: (first: ApplicationRecord) => string,
+  cascade: (tx: Transaction, execution: string, out: ApplicationRecord[]) => void,
+): { meta: StepMeta; commit: CommitInfo } | undefined {
+  const tx = store.begin();
+  try {
+    const out: ApplicationRecord[] = [];
+    const rec = applyOnce(tx, first.rule, first.bindings, first.params, out);
+    if (rec === undefined) {
+      tx.abort();
+      return undefined;
+    }
+    const exec = execution(rec);
+    cascade(tx, exec, out);
+    const meta: StepMeta = { execution: exec, applications: out };
+    return { meta, commit: tx.commit(meta as unknown as Json) };
+  } catch (e) {
+    if (tx.isOpen) tx.abort();
+    throw e;
+  }
+}

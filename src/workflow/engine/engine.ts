@@ -1,0 +1,626 @@
+import { Store } from '../../graph/index.ts';
+import { query as gqlQuery } from '../../gql/index.ts';
+import type { Params as GqlParams, QueryResult } from '../../gql/index.ts';
+import type { CommitInfo, GraphView, Json, NodeRecord, Snapshot, Transaction, TxId } from '../../graph/index.ts';
+import { ActivityRegistry, runAttempt } from '../activities/index.ts';
+import type { Activity, ActivityFailure, JsonObject } from '../activities/index.ts';
+import { SystemClock } from '../clock.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
+import { compileWorkflow } from '../compiler/compile.ts';
+import type { CompiledWorkflow } from '../compiler/compile.ts';
+import { retryLayerFromProps, workflowKey } from '../compiler/program.ts';
+import { buildRuleSet, triggerPhases } from '../compiler/rules.ts';
+import type { ExecutionStatus, FactRule, Predicate } from '../compiler/rules.ts';
+import { validateInputs } from '../ir/inputs.ts';
+import { validateWorkflow } from '../ir/schema.ts';
+import { checkWorkflowRefs } from '../ir/registry-check.ts';
+import { walkStrategies } from '../ir/walk.ts';
+import type { JsonValue, WorkflowIR } from '../ir/types.ts';
+import { mergeRetryPolicy, nextRetryDelay } from '../retry.ts';
+import { applyOnce, compileRule, runStep } from './apply.ts';
+import type { ApplicationRecord, Rule, StepMeta } from './apply.ts';
+import { EngineError } from './errors.ts';
+import { eventsOf } from './events.ts';
+import { replayLog } from './replay.ts';
+import type { WorkflowEvent } from './events.ts';
+
+/** Only in-memory storage for now; durable backends come with their issues. */
+export type StorageSpec = 'memory';
+
+export interface WorkflowEngineOptions {
+  readonly storage: StorageSpec;
+  readonly clock: Clock;
+  readonly activities: ActivityRegistry;
+  readonly predicates: ReadonlyMap<string, Predicate>;
+}
+
+/** An execution as read from one version of the graph. */
+export interface ExecutionSnapshot {
+  readonly id: string;
+  readonly workflowId: string;
+  /** `<id>@<version>`. */
+  readonly workflowKey: string;
+  readonly status: ExecutionStatus;
+  readonly inputs: Json;
+  readonly steps: { readonly [name: string]: Json };
+  readonly vars: { readonly [name: string]: Json };
+  readonly outputs: { readonly [name: string]: Json };
+  readonly error: Json;
+  readonly startedAt: number;
+  readonly endedAt: number | null;
+  /** The version this snapshot was read from. */
+  readonly tx: TxId;
+  /** For a sub-workflow execution: the parent execution and its Call node. */
+  readonly parent: { readonly execution: string; readonly call: string } | null;
+  /** Live tokens: where execution currently is. */
+  readonly tokens: readonly { readonly id: string; readonly step: string; readonly phase: string }[];
+}
+
+export interface WaitOptions {
+  /** Give up after this many ms of engine-clock time (rejects with WAIT_TIMEOUT). */
+  readonly timeout?: number;
+}
+
+export interface ExecutionFilter {
+  readonly status?: ExecutionStatus;
+  readonly workflowId?: string;
+}
+
+interface LiveExecution {
+  /** Attempts running, by Task id. */
+  readonly inflight: Map<string, AbortController>;
+  /** Sub-workflow calls started: Call node id -> child execution id. */
+  readonly calls: Map<string, string>;
+  /** Clock timers by key, with the graph node whose removal disarms them. */
+  readonly armed: Map<string, { readonly handle: TimerHandle; readonly node: string | undefined }>;
+}
+
+const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled', 'timed_out']);
+
+/** Fluent configuration of a WorkflowEngine. */
+export class WorkflowEngineBuilder {
+  private storage: StorageSpec = 'memory';
+  private clock: Clock | undefined;
+  private activities: ActivityRegistry | undefined;
+  private readonly predicates = new Map<string, Predicate>();
+
+  withStorage(spec: string): this {
+    if (spec !== 'memory') throw new EngineError('UNSUPPORTED_STORAGE', `WorkflowEngineBuilder.withStorage: only "memory" is supported yet, got "${spec}"`);
+    this.storage = spec;
+    return this;
+  }
+  withClock(clock: Clock): this {
+    this.clock = clock;
+    return this;
+  }
+  withActivities(registry: ActivityRegistry): this {
+    this.activities = registry;
+    return this;
+  }
+  /** Registers a decision predicate (`condition: "<name>"`). */
+  withPredicate(name: string, fn: Predicate): this {
+    this.predicates.set(name, fn);
+    return this;
+  }
+  build(): WorkflowEngine {
+    return new WorkflowEngine({
+      storage: this.storage,
+      clock: this.clock ?? new SystemClock(),
+      activities: this.activities ?? new ActivityRegistry(),
+      predicates: new Map(this.predicates),
+    });
+  }
+}
+
+interface Registered {
+  readonly compiled: CompiledWorkflow;
+  readonly internal: readonly Rule[];
+  /** Per internal rule: token phases it needs (triggerPhases). */
+  readonly triggers: readonly (readonly (readonly string[])[])[];
+}
+
+interface Waiter {
+  resolve(s: ExecutionSnapshot): void;
+}
+
+/**
+ * Runs workflows as token games over the graph store: every change to an
+ * execution is a rule application (one commit); the engine only finds
+ * applicable rules, performs effects (activities, timers) and feeds their
+ * outcomes back as fact rules.
+ */
+export class WorkflowEngine {
+  static builder(): WorkflowEngineBuilder {
+    return new WorkflowEngineBuilder();
+  }
+
+  readonly store: Store;
+  readonly clock: Clock;
+  private readonly activities: ActivityRegistry;
+  private readonly facts: { readonly [K in FactRule]: Rule };
+  private readonly rules = new Map<string, Rule>();
+  private readonly ruleSet;
+  private readonly byKey = new Map<string, Registered>();
+  private readonly latest = new Map<string, string>();
+  private readonly execWorkflow = new Map<string, string>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  /** Effects in progress per execution. */
+  private readonly liveExecs = new Map<string, LiveExecution>();
+  private inflightCount = 0;
+  /** Execution id -> TxIds of its commits. */
+  private readonly txsOf = new Map<string, number[]>();
+  /** Child executions whose end was reported to their parent. */
+  private readonly notified = new Set<string>();
+  private idleScheduled = false;
+
+  constructor(options: WorkflowEngineOptions) {
+    this.clock = options.clock;
+    this.activities = options.activities;
+    this.store = new Store({ now: () => this.clock.now() });
+    this.ruleSet = buildRuleSet({ predicates: (name) => options.predicates.get(name) });
+    const facts = {} as { [K in FactRule]: Rule };
+    for (const [k, def] of Object.entries(this.ruleSet.facts) as [FactRule, (typeof this.ruleSet.facts)[FactRule]][]) facts[k] = compileRule(def);
+    this.facts = facts;
+    for (const def of this.ruleSet.internal) this.rules.set(def.name, compileRule(def));
+  }
+
+  /** Compiles a workflow and writes its program graph (once per `id@version`); returns its key. */
+  registerWorkflow(ir: WorkflowIR): string {
+    const checked = validateWorkflow(ir);
+    this.checkCycles(checked);
+    const key = workflowKey(checked);
+    if (!this.byKey.has(key)) {
+      const compiled = compileWorkflow(checked, this.ruleSet);
+      const { program } = compiled;
+      if (!this.store.head().hasNode(program.workflowNodeId)) {
+        const tx = this.store.begin();
+        for (const n of program.nodes) tx.addNode(n.id, n.labels, n.props);
+        for (const e of program.edges) tx.addEdge(e.id, e.type, e.src, e.dst, e.props);
+        tx.commit({ program: key });
+      }
+      this.byKey.set(key, { compiled, internal: compiled.rules.map((r) => this.rules.get(r.name)!), triggers: compiled.rules.map(triggerPhases) });
+    }
+    this.latest.set(checked.id, key);
+    return key;
+  }
+
+  /** Sub-workflow cycles are refused at registration (IR_REF_CYCLE); unknown refs may be registered later. */
+  private checkCycles(ir: WorkflowIR): void {
+    const map = new Map<string, WorkflowIR>();
+    for (const [id, key] of this.latest) map.set(id, this.byKey.get(key)!.compiled.ir);
+    map.set(ir.id, ir);
+    const stub = (id: string): WorkflowIR => ({ id, name: id, version: '0', inputs: [], outputs: [], strategy: { op: 'wait', condition: { type: 'timer', duration: 'PT0S' } } });
+    for (const wf of [...map.values()]) {
+      walkStrategies(wf.strategy, (s) => {
+        if (s.op === 'subworkflow' && !map.has(s.workflow_ref)) map.set(s.workflow_ref, stub(s.workflow_ref));
+      });
+    }
+    checkWorkflowRefs(map);
+  }
+
+  /** Starts an execution of a registered workflow (by id: its latest version) or of an IR. */
+  startWorkflow(workflow: string | WorkflowIR, inputs: Record<string, unknown> = {}): string {
+    return this.startExecution(workflow, inputs, null);
+  }
+
+  private startExecution(workflow: string | WorkflowIR, inputs: Record<string, unknown>, parent: { execution: string; call: string } | null): string {
+    const key = typeof workflow === 'string' ? this.latest.get(workflow) : this.registerWorkflow(workflow);
+    if (key === undefined) throw new EngineError('UNKNOWN_WORKFLOW', `WorkflowEngine.startWorkflow: no workflow "${String(workflow)}" is registered`);
+    const reg = this.byKey.get(key)!;
+    const filled = validateInputs(reg.compiled.ir.inputs, inputs, { workflowId: reg.compiled.ir.id });
+    const r = this.record(runStep(
+      this.store,
+      { rule: this.facts['execution.start'], bindings: { w: reg.compiled.program.workflowNodeId }, params: { inputs: filled as Json, now: this.clock.now(), parent } },
+      (first) => first.created.e,
+      (tx, exec, out) => {
+        this.execWorkflow.set(exec, key);
+        this.cascade(tx, exec, out);
+      },
+    ));
+    if (r === undefined) throw new EngineError('UNKNOWN_WORKFLOW', `WorkflowEngine.startWorkflow: the program graph of "${key}" is missing`);
+    const id = r.meta.execution;
+    const w = this.store.head().getNode(reg.compiled.program.workflowNodeId)!;
+    if (typeof w.props.timeout_ms === 'number') {
+      // A running saga compensates on timeout (the execution then fails with WORKFLOW_TIMEOUT); otherwise everything is cancelled.
+      this.arm(id, `timeout:${id}`, undefined, this.clock.now() + w.props.timeout_ms, () => {
+        if (!this.fact(id, 'execution.timeout_saga', {}, { now: this.clock.now() })) this.fact(id, 'execution.timeout', {}, { now: this.clock.now() });
+      });
+    }
+    this.effects(id);
+    this.scheduleIdle();
+    return id;
+  }
+
+  /** Resolves with the execution once it has ended (completed, failed, cancelled or timed out). */
+  waitForCompletion(id: string, options: WaitOptions = {}): Promise<ExecutionSnapshot> {
+    const s = this.getExecution(id);
+    if (s === undefined) return Promise.reject(new EngineError('UNKNOWN_EXECUTION', `WorkflowEngine.waitForCompletion: no execution "${id}"`));
+    if (TERMINAL.has(s.status)) return Promise.resolve(s);
+    return new Promise((resolve, reject) => {
+      let handle: TimerHandle | undefined;
+      const w: Waiter = {
+        resolve: (snap) => {
+          if (handle !== undefined) this.clock.clearTimer(handle);
+          resolve(snap);
+        },
+      };
+      if (options.timeout !== undefined) {
+        handle = this.clock.setTimer(this.clock.now() + options.timeout, () => {
+          const list = this.waiters.get(id) ?? [];
+          this.waiters.set(id, list.filter((x) => x !== w));
+          reject(new EngineError('WAIT_TIMEOUT', `WorkflowEngine.waitForCompletion: "${id}" did not end within ${options.timeout} ms`));
+        });
+      }
+      const list = this.waiters.get(id) ?? [];
+      list.push(w);
+      this.waiters.set(id, list);
+      this.scheduleIdle();
+    });
+  }
+
+  /** Cancels a running execution: its tokens are cancelled and in-flight attempts aborted. */
+  cancel(id: string): boolean {
+    return this.fact(id, 'execution.cancel', {}, { now: this.clock.now() });
+  }
+
+  /**
+   * Delivers a signal to the execution's waits for it; with none waiting, the
+   * signal is kept (a `Signal` node) for the next wait on that name. False
+   * when the execution is not running.
+   */
+  signal(id: string, name: string, payload: Json = null): boolean {
+    const waits: string[] = [];
+    this.store.head().forEachNodeWithLabel('Wait', (x) => void (x.props.execution === id && x.props.kind === 'signal' && x.props.name === name && waits.push(x.id)));
+    for (const x of waits) if (this.fact(id, 'wait.receive', { x }, { payload })) return true;
+    return this.fact(id, 'signal.buffer', {}, { name, payload });
+  }
+
+  /**
+   * Delivers an event to every wait for `type` whose resolved filter matches
+   * the payload (each filter field equal to the payload's); returns how many took it.
+   */
+  sendEvent(type: string, payload: Json = null): number {
+    const hits: NodeRecord[] = [];
+    this.store.head().forEachNodeWithLabel('Wait', (x) => void (x.props.kind === 'event' && x.props.name === type && filterMatches(x.props.filter, payload) && hits.push(x)));
+    let n = 0;
+    for (const x of hits) if (this.fact(x.props.execution as string, 'wait.receive', { x: x.id }, { payload })) n++;
+    return n;
+  }
+
+  getExecution(id: string): ExecutionSnapshot | undefined {
+    return readExecution(this.store.head(), id);
+  }
+
+  getExecutionAtTx(id: string, tx: TxId): ExecutionSnapshot | undefined {
+    return readExecution(this.store.at(tx), id);
+  }
+
+  /** Every version of the execution, one per commit that touched it. */
+  getExecutionHistory(id: string): ExecutionSnapshot[] {
+    const out: ExecutionSnapshot[] = [];
+    for (const c of this.commitsOf(id)) {
+      const s = this.getExecutionAtTx(id, c.tx);
+      if (s !== undefined) out.push(s);
+    }
+    return out;
+  }
+
+  /** The commits of one execution, in order (indexed as they are made; the log itself is the truth). */
+  private commitsOf(id: string): CommitInfo[] {
+    return (this.txsOf.get(id) ?? []).map((tx) => this.store.commitInfo(tx));
+  }
+
+  private record<T extends { commit: CommitInfo; meta: StepMeta } | undefined>(r: T): T {
+    if (r !== undefined) {
+      const list = this.txsOf.get(r.meta.execution);
+      if (list === undefined) this.txsOf.set(r.meta.execution, [r.commit.tx]);
+      else list.push(r.commit.tx);
+    }
+    return r;
+  }
+
+  /** The typed events of an execution: views of the commits of its rule applications. */
+  getEventHistory(id: string): WorkflowEvent[] {
+    const out: WorkflowEvent[] = [];
+    for (const c of this.commitsOf(id)) out.push(...eventsOf(this.store, c));
+    return out;
+  }
+
+  /**
+   * Replays the rewrite log from the start into a fresh store, checking every
+   * root CID (EngineError DETERMINISM on a difference), and returns the
+   * execution as the replay rebuilt it.
+   */
+  rebuildExecutionFromEvents(id: string): ExecutionSnapshot {
+    const last = this.txsOf.get(id)?.at(-1) ?? 0;
+    if (last === 0) throw new EngineError('UNKNOWN_EXECUTION', `WorkflowEngine.rebuildExecutionFromEvents: no execution "${id}"`);
+    const { store } = replayLog(this.store, this.allRules(), last);
+    return readExecution(store.head(), id)!;
+  }
+
+  /** Replays the whole log, checking every root CID; returns the number of commits verified. */
+  verifyReplay(): number {
+    return replayLog(this.store, this.allRules()).verified;
+  }
+
+  private allRules(): Map<string, Rule> {
+    const m = new Map(this.rules);
+    for (const r of Object.values(this.facts)) m.set(r.name, r);
+    return m;
+  }
+
+  /** Read-only GQL over the current execution state (docs/execution-graph.md lists labels and properties). */
+  query(text: string, params: GqlParams = {}): QueryResult {
+    return gqlQuery(this.store.head(), text, params);
+  }
+
+  /** The current version: its TxId and root CID (a replay or a durable backend can start from it). */
+  createSnapshot(): { readonly tx: TxId; readonly cid: string } {
+    return { tx: this.store.headTx, cid: this.store.cid().toString() };
+  }
+
+  /** Stops the engine's effects: clears its timers and aborts attempts in flight. The store stays readable. */
+  close(): void {
+    for (const live of this.liveExecs.values()) {
+      for (const a of live.armed.values()) this.clock.clearTimer(a.handle);
+      live.armed.clear();
+      for (const ctl of live.inflight.values()) ctl.abort();
+    }
+  }
+
+  listExecutions(filter: ExecutionFilter = {}): ExecutionSnapshot[] {
+    const head = this.store.head();
+    const out: ExecutionSnapshot[] = [];
+    head.forEachNodeWithLabel('Execution', (n) => {
+      if (filter.status !== undefined && n.props.status !== filter.status) return;
+      if (filter.workflowId !== undefined && n.props.workflow_id !== filter.workflowId) return;
+      out.push(readExecution(head, n.id)!);
+    });
+    return out;
+  }
+
+  // ------------------------------------------------------------------ the loop
+
+  /**
+   * Applies a fact rule to one execution and the internal rules it enables, as
+   * one commit, then performs the effects; false when the fact no longer applies (stale).
+   */
+  private fact(execId: string, rule: FactRule, bindings: Record<string, string>, params: Record<string, Json>): boolean {
+    const r = this.record(runStep(this.store, { rule: this.facts[rule], bindings: { e: execId, ...bindings }, params }, () => execId, (tx, exec, out) => this.cascade(tx, exec, out)));
+    if (r === undefined) return false;
+    this.effects(execId);
+    this.scheduleIdle();
+    return true;
+  }
+
+  /** Applies internal rules until none applies. */
+  private cascade(tx: Transaction, execId: string, out: ApplicationRecord[]): void {
+    const reg = this.byKey.get(this.execWorkflow.get(execId) ?? '');
+    if (reg === undefined) return;
+    const bindings = { e: execId };
+    let phases = tokenPhases(tx, execId);
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (let i = 0; i < reg.internal.length; i++) {
+        // A rule that needs a token phase the execution does not have cannot apply.
+        if (!reg.triggers[i].every((need) => need.some((p) => phases.has(p)))) continue;
+        const rule = reg.internal[i];
+        const params: Record<string, Json> = rule.params.length === 0 ? {} : { now: this.clock.now() };
+        while (applyOnce(tx, rule, bindings, params, out) !== undefined) {
+          changed = true;
+          phases = tokenPhases(tx, execId);
+        }
+      }
+    }
+  }
+
+  private live(execId: string): LiveExecution {
+    let l = this.liveExecs.get(execId);
+    if (l === undefined) this.liveExecs.set(execId, (l = { inflight: new Map(), armed: new Map(), calls: new Map() }));
+    return l;
+  }
+
+  private effects(execId: string): void {
+    const head = this.store.head();
+    const e = head.getNode(execId);
+    if (e === undefined) return;
+    const live = this.live(execId);
+    // What the execution's tokens wait on: Task, Timer and Wait nodes.
+    head.forEachIncident(execId, 'out', 'OWNS', (o) => {
+      head.forEachIncident(o.dst, 'out', 'WAITS', (w) => {
+        const x = head.getNode(w.dst);
+        if (x === undefined) return;
+        const kind = x.labels[0];
+        if (kind === 'Task') {
+          if (x.props.status === 'scheduled' && !live.inflight.has(x.id)) this.startAttempt(execId, x);
+        } else if (kind === 'Call') {
+          if (x.props.status === 'pending' && !live.calls.has(x.id)) this.startChild(execId, x);
+        } else if (!live.armed.has(x.id)) {
+          if (kind === 'Timer') this.arm(execId, x.id, x.id, x.props.fire_at as number, () => this.fact(execId, 'timer.fire', { x: x.id }, {}));
+          else if (kind === 'Wait' && typeof x.props.deadline === 'number') this.arm(execId, x.id, x.id, x.props.deadline, () => this.fact(execId, 'wait.timeout', { x: x.id }, {}));
+        }
+      });
+    });
+    // Tasks and timers that the graph dropped (cancellation) lose their effects.
+    for (const [id, ctl] of live.inflight) if (!head.hasNode(id)) ctl.abort();
+    for (const [id, child] of live.calls) {
+      if (!head.hasNode(id)) {
+        live.calls.delete(id);
+        if (child !== '') this.cancel(child);
+      }
+    }
+    for (const [key, a] of live.armed) {
+      if (a.node !== undefined && !head.hasNode(a.node)) {
+        this.clock.clearTimer(a.handle);
+        live.armed.delete(key);
+      }
+    }
+    if (TERMINAL.has(e.props.status as string)) {
+      for (const a of live.armed.values()) this.clock.clearTimer(a.handle);
+      live.armed.clear();
+      if (live.inflight.size === 0) this.liveExecs.delete(execId);
+      const parent = e.props.parent as { execution: string; call: string } | null | undefined;
+      if (parent && !this.notified.has(execId)) {
+        this.notified.add(execId);
+        const status = e.props.status as string;
+        if (status === 'completed') this.fact(parent.execution, 'subworkflow.complete', { x: parent.call }, { output: e.props.outputs ?? {} });
+        else {
+          const error = { code: `SUBWORKFLOW_${status.toUpperCase()}`, message: `subworkflow ${String(e.props.workflow_id)} (${execId}) ended ${status}`, child: execId, cause: e.props.error ?? null };
+          this.fact(parent.execution, 'subworkflow.fail', { x: parent.call }, { error });
+        }
+      }
+      const ws = this.waiters.get(execId);
+      if (ws !== undefined) {
+        const snap = readExecution(head, execId)!;
+        this.waiters.delete(execId);
+        for (const w of ws) w.resolve(snap);
+      }
+    }
+  }
+
+  private startChild(execId: string, call: NodeRecord): void {
+    const live = this.live(execId);
+    live.calls.set(call.id, '');
+    const ref = call.props.workflow_ref as string;
+    let child: string;
+    try {
+      if (!this.latest.has(ref)) throw new EngineError('UNKNOWN_WORKFLOW', `WorkflowEngine: subworkflow "${ref}" is not registered`);
+      child = this.startExecution(ref, (call.props.input ?? {}) as Record<string, unknown>, { execution: execId, call: call.id });
+    } catch (err) {
+      const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'ERROR';
+      this.fact(execId, 'subworkflow.fail', { x: call.id }, { error: { code, message: (err as Error).message } });
+      return;
+    }
+    if (!live.calls.has(call.id)) {
+      // The parent dropped the call while the child was starting.
+      this.cancel(child);
+      return;
+    }
+    live.calls.set(call.id, child);
+    this.fact(execId, 'subworkflow.started', { x: call.id }, { child });
+  }
+
+  private arm(execId: string, key: string, node: string | undefined, at: number, fn: () => void): void {
+    const live = this.live(execId);
+    const handle = this.clock.setTimer(at, () => {
+      live.armed.delete(key);
+      fn();
+    });
+    live.armed.set(key, { handle, node });
+  }
+
+  private startAttempt(execId: string, task: NodeRecord): void {
+    // The start of an attempt is not a commit of its own: its number and start
+    // time travel with its outcome (ActivityStarted is a view of that commit).
+    const attempt = (task.props.attempt as number) + 1;
+    let startedAt: number | null = this.clock.now();
+    const head = this.store.head();
+    const step = head.getNode(task.props.step as string)!;
+    const wf = head.getNode(this.byKey.get(this.execWorkflow.get(execId)!)!.compiled.program.workflowNodeId)!;
+    const ref = task.props.activity_ref as string;
+    const ctl = new AbortController();
+    const live = this.live(execId);
+    live.inflight.set(task.id, ctl);
+    this.inflightCount++;
+    let activity: Activity | undefined;
+    const done = (error: ActivityFailure | undefined, output?: Json): void => {
+      live.inflight.delete(task.id);
+      this.inflightCount--;
+      if (error === undefined) {
+        this.fact(execId, 'activity.complete', { k: task.id }, { output: output ?? null, attempt, started_at: startedAt });
+        return;
+      }
+      const policy = mergeRetryPolicy(retryLayerFromProps(step.props.retry_policy), activity?.retryPolicy, retryLayerFromProps(wf.props.retry_policy));
+      const delay = nextRetryDelay(policy, attempt, error.code, error.retryable);
+      const err = error as unknown as Json;
+      if (delay === null) {
+        this.fact(execId, 'activity.fail', { k: task.id }, { error: err, attempt, started_at: startedAt });
+        return;
+      }
+      const retryAt = this.clock.now() + delay;
+      if (!this.fact(execId, 'activity.retry_wait', { k: task.id }, { attempt, error: err, retry_at: retryAt, started_at: startedAt })) return;
+      this.arm(execId, `retry:${task.id}`, task.id, retryAt, () => this.fact(execId, 'activity.retry', { k: task.id }, {}));
+    };
+    if (!this.activities.has(ref)) {
+      startedAt = null;
+      queueMicrotask(() => done({ code: 'UNKNOWN_ACTIVITY', message: `WorkflowEngine: no activity "${ref}" is registered`, retryable: false }));
+      return;
+    }
+    activity = this.activities.get(ref);
+    const timeoutMs = typeof step.props.timeout_ms === 'number' ? step.props.timeout_ms : undefined;
+    void runAttempt(
+      activity,
+      (task.props.input ?? {}) as JsonObject,
+      { executionId: execId, taskId: task.id, attempt, idempotencyKey: `${execId}/${task.id}` },
+      { clock: this.clock, timeoutMs, signal: ctl.signal },
+    ).then((r) => (r.ok ? done(undefined, r.output) : done(r.error)));
+  }
+
+  /** With nothing runnable and no attempt in flight, lets an auto-advancing clock jump to the next timer. */
+  private scheduleIdle(): void {
+    if (this.idleScheduled || this.clock.idle === undefined) return;
+    this.idleScheduled = true;
+    setImmediate(() => {
+      this.idleScheduled = false;
+      if (this.inflightCount > 0 || this.waiters.size === 0) return;
+      if (this.clock.idle?.()) this.scheduleIdle();
+    });
+  }
+}
+
+function tokenPhases(view: GraphView, execId: string): Set<string> {
+  const out = new Set<string>();
+  view.forEachIncident(execId, 'out', 'OWNS', (o) => void out.add(view.getNode(o.dst)?.props.phase as string));
+  return out;
+}
+
+function filterMatches(filter: Json | undefined, payload: Json): boolean {
+  if (filter === undefined || filter === null) return true;
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return Object.keys(filter).length === 0;
+  const p = payload as { readonly [k: string]: Json };
+  return Object.entries(filter as { readonly [k: string]: Json }).every(([k, v]) => k in p && jsonEqual(p[k], v));
+}
+
+function jsonEqual(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => jsonEqual(x, (b as readonly Json[])[i]));
+  }
+  const ka = Object.keys(a);
+  const ob = b as { readonly [k: string]: Json };
+  return ka.length === Object.keys(ob).length && ka.every((k) => k in ob && jsonEqual((a as { readonly [k: string]: Json })[k], ob[k]));
+}
+
+function readExecution(view: Snapshot, id: string): ExecutionSnapshot | undefined {
+  const e = view.getNode(id);
+  if (e === undefined || !e.labels.includes('Execution')) return undefined;
+  const p = e.props;
+  const tokens: { id: string; step: string; phase: string }[] = [];
+  view.forEachIncident(id, 'out', 'OWNS', (o) => {
+    const t = view.getNode(o.dst);
+    let stepId = '';
+    view.forEachIncident(o.dst, 'out', 'AT', (a) => void (stepId = a.dst));
+    if (t !== undefined) tokens.push({ id: t.id, step: stepId, phase: String(t.props.phase) });
+  });
+  return {
+    id,
+    workflowId: String(p.workflow_id),
+    workflowKey: String(p.workflow),
+    status: p.status as ExecutionStatus,
+    inputs: p.inputs ?? null,
+    steps: (p.steps ?? {}) as { [k: string]: Json },
+    vars: (p.vars ?? {}) as { [k: string]: Json },
+    outputs: (p.outputs ?? {}) as { [k: string]: Json },
+    error: p.error ?? null,
+    startedAt: p.started_at as number,
+    endedAt: (p.ended_at as number | undefined) ?? null,
+    tx: view.tx,
+    parent: (p.parent as { execution: string; call: string } | null | undefined) ?? null,
+    tokens,
+  };
+}
+
+export type { JsonValue };

@@ -1,0 +1,187 @@
+/**
+ * Random well-formed strategy trees with random activity outcomes end as a
+ * small reference model says; every generated execution replays to the same
+ * root CIDs.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ActivityError } from '../../../src/workflow/activities/index.ts';
+import type { Strategy } from '../../../src/workflow/ir/index.ts';
+import { engineWith, workflow } from './_helpers.ts';
+import type { Behaviour } from './_helpers.ts';
+
+type Outcome = 'ok' | 'flaky' | 'fatal' | 'exhaust';
+type Tree =
+  | { op: 'activity'; outcome: Outcome }
+  | { op: 'seq'; children: Tree[] }
+  | { op: 'parallel'; children: Tree[]; completion: 'all' | 'any' | 'at_least'; count: number }
+  | { op: 'decision'; conds: boolean[]; children: Tree[]; dflt: Tree | null }
+  | { op: 'saga'; main: Tree; comp: Tree };
+
+const outcome = fc.constantFrom<Outcome>('ok', 'ok', 'ok', 'flaky', 'fatal', 'exhaust');
+const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
+  tree: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.record({ op: fc.constant('activity' as const), outcome }),
+    fc.record({ op: fc.constant('seq' as const), children: fc.array(tie('tree'), { minLength: 1, maxLength: 3 }) }),
+    fc
+      .record({ children: fc.array(tie('tree'), { minLength: 1, maxLength: 3 }), completion: fc.constantFrom('all' as const, 'any' as const, 'at_least' as const), k: fc.nat() })
+      .map((r) => ({ op: 'parallel' as const, children: r.children, completion: r.completion, count: 1 + (r.k % r.children.length) })),
+    fc
+      .record({ children: fc.array(tie('tree'), { minLength: 1, maxLength: 2 }), conds: fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }), dflt: fc.option(tie('tree'), { nil: null }) })
+      .map((r) => ({ op: 'decision' as const, children: r.children, conds: r.conds.slice(0, r.children.length), dflt: r.dflt })),
+    fc.record({ op: fc.constant('saga' as const), main: tie('tree'), comp: tie('tree') }),
+  ),
+}));
+
+/** Builds the IR, naming every activity leaf a0, a1, ... in document order. */
+function build(t: Tree, acts: Map<string, Outcome>): Strategy {
+  switch (t.op) {
+    case 'activity': {
+      const name = `a${acts.size}`;
+      acts.set(name, t.outcome);
+      return { op: 'activity', activity_ref: name };
+    }
+    case 'seq':
+      return { op: 'seq', strategies: t.children.map((c) => build(c, acts)) };
+    case 'parallel':
+      return (
+        t.completion === 'at_least'
+          ? { op: 'parallel', completion_condition: 'at_least', count: t.count, branches: t.children.map((c) => build(c, acts)) }
+          : { op: 'parallel', completion_condition: t.completion, branches: t.children.map((c) => build(c, acts)) }
+      ) as Strategy;
+    case 'decision': {
+      const conditions = t.children.map((c, i) => ({ condition: String(t.conds[i]), branch: build(c, acts) }));
+      return (t.dflt === null ? { op: 'decision', conditions } : { op: 'decision', conditions, default_branch: build(t.dflt, acts) }) as Strategy;
+    }
+    case 'saga':
+      return { op: 'saga', main_flow: build(t.main, acts), compensation: build(t.comp, acts) };
+  }
+}
+
+interface Result {
+  ok: boolean;
+  compensated: boolean;
+  /** Activities that certainly run. */
+  must: Set<string>;
+}
+
+/** The reference model: deliberately simpler than the engine (no tokens, no timing). */
+function model(t: Tree, names: Iterator<string>): Result {
+  switch (t.op) {
+    case 'activity': {
+      const name = names.next().value as string;
+      return { ok: t.outcome === 'ok' || t.outcome === 'flaky', compensated: false, must: new Set([name]) };
+    }
+    case 'seq': {
+      const must = new Set<string>();
+      let failed: Result | undefined;
+      for (const c of t.children) {
+        if (failed !== undefined) {
+          skip(c, names);
+          continue;
+        }
+        const r = model(c, names);
+        r.must.forEach((n) => must.add(n));
+        if (!r.ok) failed = r;
+      }
+      return failed === undefined ? { ok: true, compensated: false, must } : { ok: false, compensated: failed.compensated, must };
+    }
+    case 'parallel': {
+      // A branch that succeeds never fails later and the other way round, so the
+      // outcome depends only on how many branches succeed, not on their timing.
+      const rs = t.children.map((c) => model(c, names));
+      const need = t.completion === 'all' ? rs.length : t.completion === 'any' ? 1 : t.count;
+      const ok = rs.filter((r) => r.ok).length >= need;
+      // Which branches get how far before the parallel ends is a matter of timing.
+      return { ok, compensated: false, must: ok && need === rs.length ? new Set(rs.flatMap((r) => [...r.must])) : new Set() };
+    }
+    case 'decision': {
+      const chosen = t.conds.findIndex((c) => c);
+      const branches = [...t.children, ...(t.dflt === null ? [] : [t.dflt])];
+      const pick = chosen >= 0 ? chosen : t.dflt === null ? -1 : t.children.length;
+      let out: Result = { ok: true, compensated: false, must: new Set() };
+      branches.forEach((b, i) => {
+        if (i === pick) out = model(b, names);
+        else skip(b, names);
+      });
+      return out;
+    }
+    case 'saga': {
+      const m = model(t.main, names);
+      if (m.ok) {
+        skip(t.comp, names);
+        return m;
+      }
+      const c = model(t.comp, names);
+      return { ok: false, compensated: c.ok, must: new Set([...m.must, ...c.must]) };
+    }
+  }
+}
+
+function skip(t: Tree, names: Iterator<string>): void {
+  switch (t.op) {
+    case 'activity':
+      names.next();
+      return;
+    case 'seq':
+    case 'parallel':
+      t.children.forEach((c) => skip(c, names));
+      return;
+    case 'decision':
+      t.children.forEach((c) => skip(c, names));
+      if (t.dflt !== null) skip(t.dflt, names);
+      return;
+    case 'saga':
+      skip(t.main, names);
+      skip(t.comp, names);
+  }
+}
+
+function behaviour(o: Outcome): Behaviour {
+  switch (o) {
+    case 'ok':
+      return () => ({ done: true });
+    case 'flaky':
+      return (_i, attempt) => {
+        if (attempt === 1) throw new ActivityError('FLAKY', 'once', { retryable: true });
+        return { done: true };
+      };
+    case 'fatal':
+      return () => {
+        throw new ActivityError('FATAL', 'no', { retryable: false });
+      };
+    case 'exhaust':
+      return () => {
+        throw new ActivityError('AGAIN', 'always', { retryable: true });
+      };
+  }
+}
+
+describe('engine vs reference model', () => {
+  it('random strategy trees end as the model says, and replay reproduces every root CID', async () => {
+    await fc.assert(
+      fc.asyncProperty(tree, async (t) => {
+        const acts = new Map<string, Outcome>();
+        const strategy = build(t, acts);
+        const env = engineWith(Object.fromEntries([...acts].map(([n, o]) => [n, behaviour(o)])));
+        const id = env.engine.startWorkflow(workflow(strategy, { retry_policy: { initial_interval: 'PT1S', maximum_attempts: 3 } }), {});
+        const done = await env.engine.waitForCompletion(id);
+        const expected = model(t, acts.keys());
+        expect(done.status).toBe(expected.ok ? 'completed' : 'failed');
+        if (t.op === 'saga' && !expected.ok) expect((done.error as { compensated?: boolean }).compensated).toBe(expected.compensated);
+        for (const name of expected.must) expect(env.calls).toContain(name);
+        // Attempts: flaky twice, exhaust three times (when they ran at all).
+        for (const [name, o] of acts) {
+          const n = env.calls.filter((c) => c === name).length;
+          if (n > 0 && o === 'flaky') expect([1, 2]).toContain(n);
+          if (n > 0 && (o === 'ok' || o === 'fatal')) expect(n).toBe(1);
+          if (expected.must.has(name) && o === 'exhaust') expect(n).toBe(3);
+        }
+        expect(done.tokens).toEqual([]);
+        expect(env.engine.verifyReplay()).toBe(env.engine.store.headTx);
+      }),
+      { numRuns: 60 },
+    );
+  }, 120_000);
+});

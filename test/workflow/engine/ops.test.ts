@@ -1,0 +1,254 @@
+import { describe, expect, it } from 'vitest';
+import { act, engineWith, fail, never, ok, runOnce, settle, workflow } from './_helpers.ts';
+import type { Strategy } from '../../../src/workflow/ir/index.ts';
+import { VirtualClock } from '../../../src/workflow/clock.ts';
+import { ActivityError, ActivityRegistry, FunctionActivity } from '../../../src/workflow/activities/index.ts';
+import { WorkflowEngine } from '../../../src/workflow/engine/index.ts';
+
+const seq = (...strategies: Strategy[]): Strategy => ({ op: 'seq', strategies });
+const par = (completion_condition: string, branches: Strategy[], count?: number): Strategy =>
+  ({ op: 'parallel', completion_condition, branches, ...(count === undefined ? {} : { count }) }) as Strategy;
+
+describe('seq and activity', () => {
+  it('runs children in order, maps inputs, records outputs and vars', async () => {
+    const { done, log } = await runOnce(
+      seq(
+        act('a', { input_mapping: { x: '$.inputs.n', lit: 'now' }, output_mapping: { total: '$.output.sum' } }),
+        act('b', { input_mapping: { t: '$.vars.total', s: '$.steps.a.output.sum' } }),
+      ),
+      { a: ok({ sum: 3 }), b: ok({ fine: true }) },
+      { extra: { inputs: [{ name: 'n', type: 'number', required: true }] }, inputs: { n: 7 } },
+    );
+    expect(done.status).toBe('completed');
+    expect(log.map((l) => [l.name, l.input])).toEqual([
+      ['a', { x: 7, lit: 'now' }],
+      ['b', { t: 3, s: 3 }],
+    ]);
+    expect(done.vars).toEqual({ total: 3 });
+    expect(done.steps).toEqual({ a: { output: { sum: 3 } }, b: { output: { fine: true } } });
+  });
+
+  it('fills declared outputs from vars, then from the latest step output', async () => {
+    const { done } = await runOnce(seq(act('a', { output_mapping: { x: '$.output.v' } }), act('b')), { a: ok({ v: 1, y: 'a' }), b: ok({ y: 'b' }) }, {
+      extra: { outputs: [{ name: 'x', type: 'number' }, { name: 'y', type: 'string' }, { name: 'z', type: 'string', default: 'dz' }] },
+    });
+    expect(done.outputs).toEqual({ x: 1, y: 'b', z: 'dz' });
+  });
+
+  it('a missing input path fails the step with IR_MAPPING before any attempt', async () => {
+    const { done, calls } = await runOnce(seq(act('a', { input_mapping: { v: '$.steps.b.output' } }), act('b')), { a: ok(), b: ok() });
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ code: 'IR_MAPPING' });
+    expect(calls).toEqual([]);
+  });
+
+  it('an unknown activity fails with UNKNOWN_ACTIVITY', async () => {
+    const { done } = await runOnce(act('ghost'), {});
+    expect(done.error).toMatchObject({ code: 'UNKNOWN_ACTIVITY' });
+  });
+});
+
+describe('retries', () => {
+  it('uses the workflow-level policy by default and stops at maximum_attempts', async () => {
+    const { done, log } = await runOnce(act('a'), { a: fail('BOOM', true) }, { extra: { retry_policy: { initial_interval: 'PT10S', backoff_coefficient: 3, maximum_attempts: 3 } } });
+    expect(done.status).toBe('failed');
+    expect(log.map((l) => [l.attempt, l.at])).toEqual([
+      [1, 0],
+      [2, 10_000],
+      [3, 40_000],
+    ]);
+    expect(done.error).toMatchObject({ code: 'BOOM', retryable: true });
+  });
+
+  it('non_retryable_errors stop at once; the step policy overrides the workflow one', async () => {
+    const { done, log } = await runOnce(act('a', { retry_policy: { non_retryable_errors: ['NOPE'] } }), { a: fail('NOPE', true) }, { extra: { retry_policy: { maximum_attempts: 5 } } });
+    expect(done.status).toBe('failed');
+    expect(log).toHaveLength(1);
+  });
+
+  it('an attempt timeout aborts and retries (a hung attempt counts as in flight: drive the clock)', async () => {
+    let n = 0;
+    const env = engineWith({ a: () => (++n === 1 ? new Promise(() => undefined) : { ok: true }) }, {}, new VirtualClock());
+    const id = env.engine.startWorkflow(workflow(act('a', { timeout: 'PT5S', retry_policy: { initial_interval: 'PT1S', maximum_attempts: 2 } })), {});
+    await settle();
+    env.clock.advance(5000);
+    await settle();
+    env.clock.advance(1000);
+    const done = await env.engine.waitForCompletion(id);
+    expect(done.status).toBe('completed');
+    expect(env.log.map((l) => l.at)).toEqual([0, 6000]);
+    const failed = env.engine.getEventHistory(id).find((e) => e.type === 'ActivityFailed');
+    expect(failed).toMatchObject({ error: { code: 'ACTIVITY_TIMEOUT' }, willRetry: true });
+  });
+});
+
+describe('parallel', () => {
+  it('all: waits for every branch', async () => {
+    const { done, calls } = await runOnce(seq(par('all', [act('a'), act('b'), act('c')]), act('d')), { a: ok(), b: ok(), c: ok(), d: ok() });
+    expect(done.status).toBe('completed');
+    expect(calls.slice(0, 3).sort()).toEqual(['a', 'b', 'c']);
+    expect(calls[3]).toBe('d');
+  });
+
+  it('all: one failing branch fails the parallel and cancels the others', async () => {
+    const { done, engine } = await runOnce(par('all', [act('a'), act('b')]), { a: fail('X'), b: never() });
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ code: 'X' });
+    let tasks = 0;
+    engine.store.head().forEachNodeWithLabel('Task', () => void tasks++);
+    expect(tasks).toBe(0);
+  });
+
+  it('any: the first finished branch wins, losers are cancelled', async () => {
+    const { done, calls } = await runOnce(seq(par('any', [act('slow'), act('fast')]), act('after')), {
+      slow: never(),
+      fast: ok(),
+      after: ok(),
+    });
+    expect(done.status).toBe('completed');
+    expect(calls).toContain('after');
+  });
+
+  it('at_least: needs count branches; fails when too many fail', async () => {
+    const good = await runOnce(par('at_least', [act('a'), act('b'), act('c')], 2), { a: ok(), b: fail('X'), c: ok() });
+    expect(good.done.status).toBe('completed');
+    const bad = await runOnce(par('at_least', [act('a'), act('b'), act('c')], 2), { a: fail('X'), b: fail('Y'), c: never() });
+    expect(bad.done.status).toBe('failed');
+  });
+});
+
+describe('decision', () => {
+  const decision = (conds: [string, Strategy][], dflt?: Strategy): Strategy =>
+    ({ op: 'decision', conditions: conds.map(([condition, branch]) => ({ condition, branch })), ...(dflt ? { default_branch: dflt } : {}) }) as Strategy;
+  const inputs = { inputs: [{ name: 'amount', type: 'number', required: true }] };
+
+  it('takes the first branch whose expression holds', async () => {
+    const { done, calls, engine, id } = await runOnce(decision([['$.inputs.amount > 100', act('big')], ['$.inputs.amount > 10', act('mid')]], act('small')), { big: ok(), mid: ok(), small: ok() }, { extra: inputs, inputs: { amount: 50 } });
+    expect(done.status).toBe('completed');
+    expect(calls).toEqual(['mid']);
+    expect(engine.getEventHistory(id).find((e) => e.type === 'DecisionMade')).toMatchObject({ branch: 1 });
+  });
+
+  it('default branch, and no branch at all', async () => {
+    const a = await runOnce(decision([['$.inputs.amount > 100', act('big')]], act('small')), { big: ok(), small: ok() }, { extra: inputs, inputs: { amount: 5 } });
+    expect(a.calls).toEqual(['small']);
+    const b = await runOnce(decision([['$.inputs.amount > 100', act('big')]]), { big: ok() }, { extra: inputs, inputs: { amount: 5 } });
+    expect(b.done.status).toBe('completed');
+    expect(b.calls).toEqual([]);
+  });
+
+  it('registered predicates, and errors as failures', async () => {
+    const a = await runOnce(decision([['is_big', act('big')]], act('small')), { big: ok(), small: ok() }, { extra: inputs, inputs: { amount: 500 }, predicates: { is_big: (d) => (d.inputs as { amount: number }).amount > 100 } });
+    expect(a.calls).toEqual(['big']);
+    const b = await runOnce(decision([['is_big', act('big')]]), { big: ok() }, { extra: inputs, inputs: { amount: 500 } });
+    expect(b.done.error).toMatchObject({ code: 'UNKNOWN_PREDICATE' });
+    const c = await runOnce(decision([['$.inputs.amount + 1', act('big')]]), { big: ok() }, { extra: inputs, inputs: { amount: 500 } });
+    expect(c.done.error).toMatchObject({ code: 'IR_EXPR_EVAL' });
+  });
+});
+
+describe('wait, timeout, cancel', () => {
+  it('a PT72H timer runs in virtual time', async () => {
+    const { done } = await runOnce(seq({ op: 'wait', condition: { type: 'timer', duration: 'PT72H' } } as Strategy, act('a')), { a: ok() });
+    expect(done.status).toBe('completed');
+    expect(done.endedAt).toBe(72 * 3600_000);
+  });
+
+  it('signals: delivered to a waiting execution, payload stored under the step name', async () => {
+    const env = engineWith({ a: ok() });
+    const id = env.engine.startWorkflow(workflow(seq({ op: 'wait', name: 'approval', condition: { type: 'signal', signal_name: 'approve' } } as Strategy, act('a', { input_mapping: { by: '$.steps.approval.output.by' } }))), {});
+    await settle();
+    expect(env.engine.signal(id, 'nope')).toBe(true); // kept for a later wait on 'nope'
+    expect(env.engine.signal(id, 'approve', { by: 'kim' })).toBe(true);
+    const done = await env.engine.waitForCompletion(id);
+    expect(done.status).toBe('completed');
+    expect(env.log[0].input).toEqual({ by: 'kim' });
+  });
+
+  it('the workflow timeout ends the execution as timed_out and drops its work', async () => {
+    const env = engineWith({ a: never() }, {}, new VirtualClock());
+    const id = env.engine.startWorkflow(workflow(act('a'), { timeout: 'PT1M' }), {});
+    await settle();
+    env.clock.advance(60_000);
+    const done = await env.engine.waitForCompletion(id);
+    expect(done.status).toBe('timed_out');
+    expect(done.endedAt).toBe(60_000);
+    expect(done.tokens).toEqual([]);
+    let tasks = 0;
+    env.engine.store.head().forEachNodeWithLabel('Task', () => void tasks++);
+    expect(tasks).toBe(0);
+  });
+
+  it('cancel', async () => {
+    const env = engineWith({ a: never() });
+    const id = env.engine.startWorkflow(workflow(act('a')), {});
+    await settle();
+    expect(env.engine.cancel(id)).toBe(true);
+    const done = await env.engine.waitForCompletion(id);
+    expect(done.status).toBe('cancelled');
+    expect(env.engine.getEventHistory(id).at(-1)!.type).toBe('WorkflowCancelled');
+    expect(env.engine.cancel(id)).toBe(false);
+  });
+});
+
+describe('history', () => {
+  it('getExecutionAtTx and getExecutionHistory read earlier versions', async () => {
+    const { engine, id } = await runOnce(seq(act('a'), act('b')), { a: ok({ n: 1 }), b: ok({ n: 2 }) });
+    const versions = engine.getExecutionHistory(id);
+    expect(versions[0].status).toBe('running');
+    expect(versions.at(-1)!.status).toBe('completed');
+    const afterA = engine.getEventHistory(id).find((e) => e.type === 'ActivityCompleted')!;
+    const snap = engine.getExecutionAtTx(id, afterA.tx)!;
+    expect(snap.steps).toEqual({ a: { output: { n: 1 } } });
+    expect(engine.listExecutions({ status: 'completed' }).map((e) => e.id)).toEqual([id]);
+  });
+});
+
+describe('signals before the wait', () => {
+  it('a signal sent before its wait is kept and taken by the wait', async () => {
+    const env = engineWith({ a: () => new Promise((r) => setTimeout(() => r({}), 5)), b: ok() });
+    const id = env.engine.startWorkflow(workflow(seq(act('a'), { op: 'wait', name: 'go', condition: { type: 'signal', signal_name: 'go' } } as Strategy, act('b', { input_mapping: { v: '$.steps.go.output.v' } }))), {});
+    expect(env.engine.signal(id, 'go', { v: 7 })).toBe(true);
+    const done = await env.engine.waitForCompletion(id);
+    expect(done.status).toBe('completed');
+    expect(env.log.at(-1)!.input).toEqual({ v: 7 });
+    expect(env.engine.getEventHistory(id).find((e) => e.type === 'SignalReceived')).toMatchObject({ waitId: null, signalName: 'go' });
+    expect(env.engine.signal(id, 'go')).toBe(false);
+  });
+});
+
+describe('attempt context', () => {
+  it('every attempt gets executionId, taskId, attempt and a stable idempotencyKey', async () => {
+    const seen: { executionId: string; taskId: string; attempt: number; key: string; aborted: boolean }[] = [];
+    const registry = new ActivityRegistry().register(
+      new FunctionActivity('a', (_i, ctx) => {
+        seen.push({ executionId: ctx.executionId, taskId: ctx.taskId, attempt: ctx.attempt, key: ctx.idempotencyKey, aborted: ctx.signal.aborted });
+        if (ctx.attempt < 3) throw new ActivityError('AGAIN', 'again');
+        return {};
+      }),
+    );
+    const engine = WorkflowEngine.builder().withClock(new VirtualClock({ autoAdvance: true })).withActivities(registry).build();
+    const id = engine.startWorkflow(workflow(act('a')), {});
+    expect((await engine.waitForCompletion(id)).status).toBe('completed');
+    expect(seen.map((s) => s.attempt)).toEqual([1, 2, 3]);
+    expect(new Set(seen.map((s) => s.key)).size).toBe(1);
+    expect(new Set(seen.map((s) => s.taskId)).size).toBe(1);
+    expect(seen.every((s) => s.executionId === id && !s.aborted)).toBe(true);
+    const started = engine.getEventHistory(id).filter((e) => e.type === 'ActivityStarted');
+    expect(started.map((e) => (e.type === 'ActivityStarted' ? e.attempt : 0))).toEqual([1, 2, 3]);
+    // Default policy: 1 s, then 2 s.
+    expect(engine.getExecution(id)!.endedAt).toBe(3000);
+  });
+});
+
+describe('replay determinism', () => {
+  it('a predicate that changes its answer makes the replay fail with DETERMINISM', async () => {
+    let flip = true;
+    const env = engineWith({ a: ok(), b: ok() }, { coin: () => flip });
+    const id = env.engine.startWorkflow(workflow({ op: 'decision', conditions: [{ condition: 'coin', branch: act('a') }], default_branch: act('b') } as Strategy), {});
+    await env.engine.waitForCompletion(id);
+    expect(env.engine.verifyReplay()).toBe(env.engine.store.headTx);
+    flip = false;
+    expect(() => env.engine.rebuildExecutionFromEvents(id)).toThrow(expect.objectContaining({ code: 'DETERMINISM' }));
+  });
+});
