@@ -282,3 +282,23 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 storeSpecs('memory', () => new Store());
 storeSpecs('sqlite', () => new Store({ backend: new SqliteBackend(join(dir, `s${files++}.db`), { durability: 'off' }) }));
+
+describe('property ownership', () => {
+  it('reuses stored (validated, frozen) values instead of copying them again, and still validates foreign frozen values', async () => {
+    const { produce } = await import('immer');
+    const s = new Store();
+    s.transact((tx) => void tx.addNode('x', [], { data: { big: { list: [1, 2, 3] }, small: 1 } }));
+    const before = s.head().getNode('x')!.props;
+    const next = produce(before, (d: { data: { small: number } }) => {
+      d.data.small = 2;
+    });
+    s.transact((tx) => void tx.updateNode('x', { props: next }));
+    const after = s.head().getNode('x')!.props as { data: { big: unknown; small: number } };
+    expect(after.data.small).toBe(2);
+    // The unchanged subtree is the very same object: no copy of it was made.
+    expect(after.data.big).toBe((before as { data: { big: unknown } }).data.big);
+    expect(s.at(1).getNode('x')!.props).toBe(before);
+    const foreign = Object.freeze({ bad: NaN });
+    expect(() => s.transact((tx) => void tx.addNode('y', [], foreign))).toThrowError(/NaN/);
+  });
+});

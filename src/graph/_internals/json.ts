@@ -9,13 +9,27 @@ import type { Json, Props } from '../types.ts';
  */
 export function ownProps(where: string, props: unknown): Props {
   if (props === undefined || props === null) return EMPTY_PROPS;
+  if (OWNED.has(props as object)) return props as Props;
   if (!isPlainObject(props)) throw new GraphError('INVALID_PROPERTY', `${where}: properties must be a plain object, got ${describe(props)}`);
   const keys = Object.keys(props);
   if (keys.length === 0) return EMPTY_PROPS;
   const out: Record<string, Json> = {};
   const stack = new Set<object>([props]);
   for (const k of keys) out[k] = own(where, k, (props as Record<string, unknown>)[k], stack);
-  return Object.freeze(out);
+  return owned(out);
+}
+
+/**
+ * Values this module validated and froze. Frozen values cannot change, so
+ * when one comes back (a record's props, or the unchanged parts of an immer
+ * result built from them) it is reused as it is instead of copied again.
+ */
+const OWNED = new WeakSet<object>();
+
+function owned<T extends object>(v: T): T {
+  Object.freeze(v);
+  OWNED.add(v);
+  return v;
 }
 
 /** Validates any JSON-like value (commit metadata) and returns a deep-frozen copy. */
@@ -24,7 +38,7 @@ export function ownJson(where: string, value: unknown): Json {
   return own(where, 'value', value, new Set());
 }
 
-export const EMPTY_PROPS: Props = Object.freeze({});
+export const EMPTY_PROPS: Props = owned({});
 
 function own(where: string, path: string, v: unknown, stack: Set<object>): Json {
   switch (typeof v) {
@@ -36,17 +50,18 @@ function own(where: string, path: string, v: unknown, stack: Set<object>): Json 
       return v === 0 ? 0 : v;
     case 'object': {
       if (v === null) return null;
+      if (OWNED.has(v)) return v as Json;
       if (stack.has(v)) throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} contains a cycle`);
       stack.add(v);
       let result: Json;
       if (Array.isArray(v)) {
         const arr: Json[] = new Array(v.length);
         for (let i = 0; i < v.length; i++) arr[i] = own(where, `${path}[${i}]`, v[i], stack);
-        result = Object.freeze(arr);
+        result = owned(arr);
       } else if (isPlainObject(v)) {
         const obj: Record<string, Json> = {};
         for (const k of Object.keys(v)) obj[k] = own(where, `${path}.${k}`, (v as Record<string, unknown>)[k], stack);
-        result = Object.freeze(obj);
+        result = owned(obj);
       } else {
         throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} is ${describe(v)}, which is not JSON-like`);
       }
