@@ -15,8 +15,8 @@ export function ownProps(where: string, props: unknown): Props {
   if (keys.length === 0) return EMPTY_PROPS;
   const out: Record<string, Json> = {};
   const stack = new Set<object>([props]);
-  for (const k of keys) out[k] = own(where, k, (props as Record<string, unknown>)[k], stack);
-  return owned(out);
+  for (const k of keys) out[k] = own(where, k, (props as Record<string, unknown>)[k], stack, true);
+  return owned(out, true);
 }
 
 /**
@@ -26,21 +26,22 @@ export function ownProps(where: string, props: unknown): Props {
  */
 const OWNED = new WeakSet<object>();
 
-function owned<T extends object>(v: T): T {
+function owned<T extends object>(v: T, track: boolean): T {
   Object.freeze(v);
-  OWNED.add(v);
+  if (track) OWNED.add(v);
   return v;
 }
 
 /** Validates any JSON-like value (commit metadata) and returns a deep-frozen copy. */
 export function ownJson(where: string, value: unknown): Json {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  return own(where, 'value', value, new Set());
+  // Metadata never comes back as properties: no need to remember it as owned.
+  return own(where, 'value', value, new Set(), false);
 }
 
-export const EMPTY_PROPS: Props = owned({});
+export const EMPTY_PROPS: Props = owned({}, true);
 
-function own(where: string, path: string, v: unknown, stack: Set<object>): Json {
+function own(where: string, path: string, v: unknown, stack: Set<object>, track: boolean): Json {
   switch (typeof v) {
     case 'string':
     case 'boolean':
@@ -56,12 +57,12 @@ function own(where: string, path: string, v: unknown, stack: Set<object>): Json 
       let result: Json;
       if (Array.isArray(v)) {
         const arr: Json[] = new Array(v.length);
-        for (let i = 0; i < v.length; i++) arr[i] = own(where, `${path}[${i}]`, v[i], stack);
-        result = owned(arr);
+        for (let i = 0; i < v.length; i++) arr[i] = own(where, `${path}[${i}]`, v[i], stack, track);
+        result = owned(arr, track);
       } else if (isPlainObject(v)) {
         const obj: Record<string, Json> = {};
-        for (const k of Object.keys(v)) obj[k] = own(where, `${path}.${k}`, (v as Record<string, unknown>)[k], stack);
-        result = owned(obj);
+        for (const k of Object.keys(v)) obj[k] = own(where, `${path}.${k}`, (v as Record<string, unknown>)[k], stack, track);
+        result = owned(obj, track);
       } else {
         throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} is ${describe(v)}, which is not JSON-like`);
       }
