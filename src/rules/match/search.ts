@@ -1,7 +1,7 @@
 import type { EdgeRecord, GraphView, NodeRecord } from '../../graph/index.ts';
 import { RuleError } from '../errors.ts';
 import type { CEdge, CNode, CompiledPattern } from './compiled.ts';
-import { jsonEqual } from './json-equal.ts';
+import { jsonEqual } from '../../graph/index.ts';
 import type { MatchView } from './pattern.ts';
 import { CHECK_EDGE, CHECK_NODE, EXPAND, SCAN_EDGE, SCAN_NODE, VAR_EXPAND, planFor } from './planner.ts';
 import type { Plan, Step } from './planner.ts';

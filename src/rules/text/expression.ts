@@ -1,7 +1,7 @@
 import type { Expression, LabelExpression } from '../../gql/ast.ts';
 import type { EdgeRecord, Json, NodeRecord } from '../../graph/index.ts';
 import { RuleError } from '../errors.ts';
-import { jsonEqual } from '../match/json-equal.ts';
+import { jsonEqual } from '../../graph/index.ts';
 import type { MatchView } from '../match/pattern.ts';
 import type { Params } from '../rule.ts';
 

@@ -3,7 +3,7 @@ import { GqlSyntaxError } from '../../gql/errors.ts';
 import { parseExpression, parsePattern } from '../../gql/parser/index.ts';
 import type { EdgeRecord, Json, NodeRecord } from '../../graph/index.ts';
 import { RuleError } from '../errors.ts';
-import { jsonEqual } from '../match/json-equal.ts';
+import { jsonEqual } from '../../graph/index.ts';
 import type { Nac, PatternEdge, PatternNode } from '../match/pattern.ts';
 import { Rule } from '../rule.ts';
 import type { Action, Assignment, RuleDef, RuleEdge, RuleGuard, RuleNode } from '../rule.ts';
