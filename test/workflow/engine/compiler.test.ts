@@ -1,9 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadWorkflowFile, validateWorkflow } from '../../../src/workflow/ir/index.ts';
 import { buildProgramGraph, buildRuleSet, compileWorkflow, triggerPhases } from '../../../src/workflow/compiler/index.ts';
 import { defineRule } from '../../../src/rules/index.ts';
 
-const SEEDS = '/work/shared/seed-workflows';
+const SEEDS = fileURLToPath(new URL('../../../../shared/seed-workflows', import.meta.url));
 
 describe('program graph', () => {
   it('order_processing: one Step per strategy node, structure edges', async () => {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/workflow/clock.ts';
 import { loadWorkflowFile } from '../../../src/workflow/ir/index.ts';
@@ -5,7 +6,7 @@ import { WorkflowEngine } from '../../../src/workflow/engine/index.ts';
 import { complexWorkflowActivities } from '../../../examples/activities/complex-workflow.ts';
 import type { ComplexWorkflowOptions } from '../../../examples/activities/complex-workflow.ts';
 
-const SEED = '/work/shared/seed-workflows/complex_workflow.kotoba';
+const SEED = fileURLToPath(new URL('../../../../shared/seed-workflows/complex_workflow.kotoba', import.meta.url));
 const inputs = (priority: string) => ({ documentId: 'd-1', documentType: 'contract', priority, content: 'text', requester: 'bob' });
 const settle = async (): Promise<void> => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ActivityRegistry, FunctionActivity } from '../../../src/workflow/activities/index.ts';
 import { VirtualClock } from '../../../src/workflow/clock.ts';
@@ -6,7 +7,7 @@ import { WorkflowEngine } from '../../../src/workflow/engine/index.ts';
 import { orderProcessingActivities } from '../../../examples/activities/order-processing.ts';
 import type { OrderProcessingOptions } from '../../../examples/activities/order-processing.ts';
 
-const SEED = '/work/shared/seed-workflows/order_processing.kotoba';
+const SEED = fileURLToPath(new URL('../../../../shared/seed-workflows/order_processing.kotoba', import.meta.url));
 const INPUTS = { orderId: 'o-1', customerId: 'c-1', amount: 42, items: [{ sku: 'a', qty: 1 }] };
 
 async function run(options: OrderProcessingOptions = {}) {

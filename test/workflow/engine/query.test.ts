@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/workflow/clock.ts';
 import { loadWorkflowFile } from '../../../src/workflow/ir/index.ts';
@@ -7,7 +8,7 @@ import { settle } from './_helpers.ts';
 
 describe('query (GQL over execution state)', () => {
   it('runs the example queries of docs/execution-graph.md', async () => {
-    const ir = await loadWorkflowFile('/work/shared/seed-workflows/order_processing.kotoba');
+    const ir = await loadWorkflowFile(fileURLToPath(new URL('../../../../shared/seed-workflows/order_processing.kotoba', import.meta.url)));
     const { registry } = orderProcessingActivities();
     const clock = new VirtualClock();
     const engine = WorkflowEngine.builder().withClock(clock).withActivities(registry).build();

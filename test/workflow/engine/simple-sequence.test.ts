@@ -1,10 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/workflow/clock.ts';
 import { loadWorkflowFile } from '../../../src/workflow/ir/index.ts';
 import { WorkflowEngine } from '../../../src/workflow/engine/index.ts';
 import { simpleSequenceActivities } from '../../../examples/activities/simple-sequence.ts';
 
-const SEED = '/work/shared/seed-workflows/simple_sequence.kotoba';
+const SEED = fileURLToPath(new URL('../../../../shared/seed-workflows/simple_sequence.kotoba', import.meta.url));
 const INPUTS = { username: 'ada', email: 'ada@example.org', password: 'correct horse' };
 
 describe('simple_sequence.kotoba', () => {
