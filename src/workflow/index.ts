@@ -7,6 +7,7 @@ export type {
   EngineErrorCode,
   ExecutionFilter,
   ExecutionSnapshot,
+  SnapshotOptions,
   StorageSpec,
   WaitOptions,
   WorkflowEngineOptions,

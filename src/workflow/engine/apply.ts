@@ -56,7 +56,9 @@ export function runStep(
   execution: (first: ApplicationRecord) => string,
   cascade: (tx: Transaction, execution: string, out: ApplicationRecord[]) => void,
 ): { meta: StepMeta; commit: CommitInfo } | undefined {
-  const tx = store.begin();
+  // Snapshot isolation: the engine begins and commits a step in one synchronous
+  // call, so no commit can come in between and recording reads would buy nothing.
+  const tx = store.begin({ isolation: 'snapshot' });
   try {
     const out: ApplicationRecord[] = [];
     const rec = applyOnce(tx, first.rule, first.bindings, first.params, out);

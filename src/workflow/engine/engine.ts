@@ -1,4 +1,5 @@
-import { Store } from '../../graph/index.ts';
+import { SqliteBackend, Store } from '../../graph/index.ts';
+import type { Backend } from '../../graph/index.ts';
 import { query as gqlQuery } from '../../gql/index.ts';
 import type { Params as GqlParams, QueryResult } from '../../gql/index.ts';
 import type { CommitInfo, GraphView, Json, NodeRecord, Snapshot, Transaction, TxId } from '../../graph/index.ts';
@@ -18,20 +19,41 @@ import { walkStrategies } from '../ir/walk.ts';
 import type { JsonValue, WorkflowIR } from '../ir/types.ts';
 import { mergeRetryPolicy, nextRetryDelay } from '../retry.ts';
 import { applyOnce, compileRule, runStep } from './apply.ts';
+import { RECOVERY_RULES } from './recovery.ts';
 import type { ApplicationRecord, Rule, StepMeta } from './apply.ts';
 import { EngineError } from './errors.ts';
 import { eventsOf } from './events.ts';
 import { replayLog } from './replay.ts';
 import type { WorkflowEvent } from './events.ts';
 
-/** Only in-memory storage for now; durable backends come with their issues. */
-export type StorageSpec = 'memory';
+/**
+ * Where the engine keeps its graph: `memory`, or `sqlite:<path>` (durable:
+ * an effect is performed only after the commit that asked for it is on disk;
+ * docs/durability.md).
+ */
+export type StorageSpec = 'memory' | `sqlite:${string}`;
+
+/** Snapshots of a durable store (docs/durability.md says which TxIds stay readable). */
+export interface SnapshotOptions {
+  /** Take a snapshot every this many commits (0 = never). Default 1000 on a durable store. */
+  readonly every?: number;
+  /**
+   * `snapshots`: how many of the latest snapshots to keep (default all).
+   * `log`: `all` (default) keeps the whole commit log; `since-oldest-snapshot`
+   * deletes the commits before the oldest kept snapshot.
+   */
+  readonly retention?: { readonly snapshots?: number; readonly log?: 'all' | 'since-oldest-snapshot' };
+}
 
 export interface WorkflowEngineOptions {
   readonly storage: StorageSpec;
   readonly clock: Clock;
   readonly activities: ActivityRegistry;
   readonly predicates: ReadonlyMap<string, Predicate>;
+  /** Snapshot cadence and retention, passed to the Store. */
+  readonly snapshots?: SnapshotOptions;
+  /** A backend to use instead of the one `storage` names (tests, benchmarks, other databases). */
+  readonly backend?: Backend;
 }
 
 /** An execution as read from one version of the graph. */
@@ -80,13 +102,31 @@ const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled
 /** Fluent configuration of a WorkflowEngine. */
 export class WorkflowEngineBuilder {
   private storage: StorageSpec = 'memory';
+  private snapshots: SnapshotOptions | undefined;
+  private backend: Backend | undefined;
   private clock: Clock | undefined;
   private activities: ActivityRegistry | undefined;
   private readonly predicates = new Map<string, Predicate>();
 
+  /** `memory` (default) or `sqlite:<path>`: a durable store file, created if missing, resumed if present. */
   withStorage(spec: string): this {
-    if (spec !== 'memory') throw new EngineError('UNSUPPORTED_STORAGE', `WorkflowEngineBuilder.withStorage: only "memory" is supported yet, got "${spec}"`);
-    this.storage = spec;
+    if (spec === 'memory') this.storage = spec;
+    else if (spec.startsWith('sqlite:') && spec.length > 'sqlite:'.length) this.storage = spec as StorageSpec;
+    else throw new EngineError('UNSUPPORTED_STORAGE', `WorkflowEngineBuilder.withStorage: expected "memory" or "sqlite:<path>", got "${spec}"`);
+    return this;
+  }
+  /** Snapshot cadence and retention of the store (docs/durability.md). */
+  withSnapshots(options: SnapshotOptions): this {
+    const every = options.every;
+    if (every !== undefined && !(Number.isInteger(every) && every >= 0)) throw new EngineError('INVALID_ARGUMENT', `WorkflowEngineBuilder.withSnapshots: "every" must be a non-negative integer, got ${String(every)}`);
+    const keep = options.retention?.snapshots;
+    if (keep !== undefined && !(keep === Infinity || (Number.isInteger(keep) && keep >= 1))) throw new EngineError('INVALID_ARGUMENT', `WorkflowEngineBuilder.withSnapshots: "retention.snapshots" must be an integer >= 1, got ${String(keep)}`);
+    this.snapshots = options;
+    return this;
+  }
+  /** Uses this backend for the store (overrides `withStorage`). */
+  withBackend(backend: Backend): this {
+    this.backend = backend;
     return this;
   }
   withClock(clock: Clock): this {
@@ -108,6 +148,8 @@ export class WorkflowEngineBuilder {
       clock: this.clock ?? new SystemClock(),
       activities: this.activities ?? new ActivityRegistry(),
       predicates: new Map(this.predicates),
+      snapshots: this.snapshots,
+      backend: this.backend,
     });
   }
 }
@@ -121,6 +163,7 @@ interface Registered {
 
 interface Waiter {
   resolve(s: ExecutionSnapshot): void;
+  reject(e: unknown): void;
 }
 
 /**
@@ -152,16 +195,66 @@ export class WorkflowEngine {
   /** Child executions whose end was reported to their parent. */
   private readonly notified = new Set<string>();
   private idleScheduled = false;
+  /** True when the store is durable: effects then wait for the commit that asked for them to be on disk. */
+  private readonly durable: boolean;
+  /** Effects waiting for their commit (TxId `tx`) to be durable, in order. */
+  private pendingEffects: { readonly tx: TxId; readonly run: () => void }[] = [];
+  private syncing = false;
+  /** Every commit up to this TxId is durable. */
+  private durableTx = 0;
+  /** Set when the store could not make commits durable: no effect runs after it. */
+  private storageError: unknown = undefined;
+  private closed = false;
+  /** TxId of the head when the store was opened (0: a new store); executions before it are resumed. */
+  private readonly openedAt: TxId;
+  private readonly recovery = new Map<string, Rule>();
+  /** Resumed sub-workflow calls waiting for their workflow to be registered: workflow id -> calls. */
+  private readonly deferredCalls = new Map<string, { readonly execution: string; readonly call: string }[]>();
 
   constructor(options: WorkflowEngineOptions) {
     this.clock = options.clock;
     this.activities = options.activities;
-    this.store = new Store({ now: () => this.clock.now() });
+    const backend = options.backend ?? (options.storage.startsWith('sqlite:') ? new SqliteBackend(options.storage.slice('sqlite:'.length)) : undefined);
+    try {
+      this.store = new Store({
+        backend,
+        now: () => this.clock.now(),
+        snapshotEvery: options.snapshots?.every,
+        retention: options.snapshots?.retention,
+      });
+    } catch (err) {
+      // A store that cannot be restored (corruption) must not keep its file open.
+      if (options.backend === undefined) void backend?.close().catch(() => undefined);
+      throw err;
+    }
+    this.durable = backend?.persistent ?? false;
+    this.openedAt = this.store.headTx;
+    this.durableTx = this.store.headTx;
     this.ruleSet = buildRuleSet({ predicates: (name) => options.predicates.get(name) });
     const facts = {} as { [K in FactRule]: Rule };
     for (const [k, def] of Object.entries(this.ruleSet.facts) as [FactRule, (typeof this.ruleSet.facts)[FactRule]][]) facts[k] = compileRule(def);
     this.facts = facts;
     for (const def of this.ruleSet.internal) this.rules.set(def.name, compileRule(def));
+    for (const def of RECOVERY_RULES) this.recovery.set(def.name, compileRule(def));
+    this.indexed = this.openedAt === 0;
+  }
+
+  /** False until the execution -> commits index covers the log of a reopened store (built on first use). */
+  private indexed: boolean;
+
+  /** Indexes the commits made before the store was opened, ahead of those made since. */
+  private indexLog(): void {
+    if (this.indexed) return;
+    this.indexed = true;
+    const old = new Map<string, number[]>();
+    for (const c of this.store.history(this.store.oldestTx + 1, this.openedAt)) {
+      const m = c.meta as { execution?: unknown } | null;
+      if (m === null || typeof m !== 'object' || typeof m.execution !== 'string') continue;
+      const list = old.get(m.execution);
+      if (list === undefined) old.set(m.execution, [c.tx]);
+      else list.push(c.tx);
+    }
+    for (const [id, txs] of old) this.txsOf.set(id, txs.concat(this.txsOf.get(id) ?? []));
   }
 
   /** Compiles a workflow and writes its program graph (once per `id@version`); returns its key. */
@@ -179,6 +272,17 @@ export class WorkflowEngine {
         tx.commit({ program: key });
       }
       this.byKey.set(key, { compiled, internal: compiled.rules.map((r) => this.rules.get(r.name)!), triggers: compiled.rules.map(triggerPhases) });
+      this.latest.set(checked.id, key);
+      if (this.openedAt > 0) this.resume(key);
+      // Resumed calls of this workflow that were waiting for it: start their children now.
+      const waiting = this.deferredCalls.get(checked.id);
+      if (waiting !== undefined) {
+        this.deferredCalls.delete(checked.id);
+        for (const w of waiting) {
+          this.liveExecs.get(w.execution)?.calls.delete(w.call);
+          this.effects(w.execution);
+        }
+      }
     }
     this.latest.set(checked.id, key);
     return key;
@@ -235,13 +339,22 @@ export class WorkflowEngine {
   waitForCompletion(id: string, options: WaitOptions = {}): Promise<ExecutionSnapshot> {
     const s = this.getExecution(id);
     if (s === undefined) return Promise.reject(new EngineError('UNKNOWN_EXECUTION', `WorkflowEngine.waitForCompletion: no execution "${id}"`));
-    if (TERMINAL.has(s.status)) return Promise.resolve(s);
+    if (this.storageError !== undefined) return Promise.reject(this.storageError);
+    if (TERMINAL.has(s.status)) {
+      if (!this.durable) return Promise.resolve(s);
+      if (this.closed) return this.store.sync().then(() => s);
+      return new Promise((resolve) => this.afterDurable(() => resolve(s)));
+    }
     return new Promise((resolve, reject) => {
       let handle: TimerHandle | undefined;
       const w: Waiter = {
         resolve: (snap) => {
           if (handle !== undefined) this.clock.clearTimer(handle);
           resolve(snap);
+        },
+        reject: (err) => {
+          if (handle !== undefined) this.clock.clearTimer(handle);
+          reject(err);
         },
       };
       if (options.timeout !== undefined) {
@@ -307,6 +420,7 @@ export class WorkflowEngine {
 
   /** The commits of one execution, in order (indexed as they are made; the log itself is the truth). */
   private commitsOf(id: string): CommitInfo[] {
+    this.indexLog();
     return (this.txsOf.get(id) ?? []).map((tx) => this.store.commitInfo(tx));
   }
 
@@ -332,6 +446,7 @@ export class WorkflowEngine {
    * execution as the replay rebuilt it.
    */
   rebuildExecutionFromEvents(id: string): ExecutionSnapshot {
+    this.indexLog();
     const last = this.txsOf.get(id)?.at(-1) ?? 0;
     if (last === 0) throw new EngineError('UNKNOWN_EXECUTION', `WorkflowEngine.rebuildExecutionFromEvents: no execution "${id}"`);
     const { store } = replayLog(this.store, this.allRules(), last);
@@ -346,6 +461,7 @@ export class WorkflowEngine {
   private allRules(): Map<string, Rule> {
     const m = new Map(this.rules);
     for (const r of Object.values(this.facts)) m.set(r.name, r);
+    for (const r of this.recovery.values()) m.set(r.name, r);
     return m;
   }
 
@@ -354,18 +470,177 @@ export class WorkflowEngine {
     return gqlQuery(this.store.head(), text, params);
   }
 
-  /** The current version: its TxId and root CID (a replay or a durable backend can start from it). */
+  /**
+   * The current version: its TxId and root CID (a replay or a durable backend
+   * can start from it). On a durable store this also takes a store snapshot
+   * (its blocks written, the starting point of the next recovery).
+   */
   createSnapshot(): { readonly tx: TxId; readonly cid: string } {
+    if (this.durable) this.store.snapshot();
     return { tx: this.store.headTx, cid: this.store.cid().toString() };
   }
 
-  /** Stops the engine's effects: clears its timers and aborts attempts in flight. The store stays readable. */
-  close(): void {
+  /**
+   * Resolves once every commit made so far is durable (at once in memory).
+   * Effects never wait for this: each waits for its own commit.
+   */
+  sync(): Promise<void> {
+    return this.store.sync();
+  }
+
+  /**
+   * Stops the engine's effects: clears its timers and aborts attempts in
+   * flight (their outcomes are not recorded: after a restart they run again).
+   * The returned promise resolves once every commit is durable and a durable
+   * store's file is closed; the in-memory head stays readable.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    this.pendingEffects = [];
     for (const live of this.liveExecs.values()) {
       for (const a of live.armed.values()) this.clock.clearTimer(a.handle);
       live.armed.clear();
       for (const ctl of live.inflight.values()) ctl.abort();
     }
+    return this.store.sync().then(() => (this.durable ? this.store.close() : undefined));
+  }
+
+  // ------------------------------------------------------------------ durability
+
+  /**
+   * Runs `run` once the current head is durable: at once on a memory store;
+   * on a durable one after a `sync()` that covers the head (one sync serves
+   * every effect queued meanwhile: group commit).
+   */
+  private afterDurable(run: () => void): void {
+    if (!this.durable) {
+      run();
+      return;
+    }
+    if (this.closed || this.storageError !== undefined) return;
+    this.pendingEffects.push({ tx: this.store.headTx, run });
+    this.kickSync();
+  }
+
+  private kickSync(): void {
+    if (this.syncing || this.pendingEffects.length === 0) return;
+    this.syncing = true;
+    const upTo = this.store.headTx;
+    this.store.sync().then(
+      () => {
+        this.syncing = false;
+        if (upTo > this.durableTx) this.durableTx = upTo;
+        const ready: (() => void)[] = [];
+        const rest: { tx: TxId; run: () => void }[] = [];
+        for (const p of this.pendingEffects) {
+          if (p.tx <= this.durableTx) ready.push(p.run);
+          else rest.push(p);
+        }
+        this.pendingEffects = rest;
+        if (!this.closed) for (const run of ready) run();
+        this.kickSync();
+      },
+      (err: unknown) => {
+        // Nothing asked for by a commit that may not be on disk may run: stop effects.
+        this.syncing = false;
+        this.storageError = err;
+        this.pendingEffects = [];
+        for (const [id, ws] of this.waiters) {
+          this.waiters.delete(id);
+          for (const w of ws) w.reject(err);
+        }
+      },
+    );
+  }
+
+  // ------------------------------------------------------------------ recovery
+
+  /** The workflow key of an execution, if that workflow is registered in this engine. */
+  private keyOf(execId: string): string | undefined {
+    let key = this.execWorkflow.get(execId);
+    if (key === undefined) {
+      const k = this.store.head().getNode(execId)?.props.workflow;
+      if (typeof k === 'string' && this.byKey.has(k)) this.execWorkflow.set(execId, (key = k));
+    }
+    return key;
+  }
+
+  /**
+   * Resumes the running executions of a workflow found in a reopened store:
+   * attempts that may have been interrupted are recorded as used and run
+   * again (same idempotency key, next attempt number), timers and back-offs
+   * are re-armed (those already due fire at once), sub-workflow calls are
+   * reconnected to their children, the workflow timeout is re-armed.
+   */
+  private resume(key: string): void {
+    const head = this.store.head();
+    const execs: NodeRecord[] = [];
+    head.forEachNodeWithLabel('Execution', (n) => void (n.props.status === 'running' && n.props.workflow === key && execs.push(n)));
+    // Children by the Call that started them (a crash may have come between the child's start and `subworkflow.started`).
+    const childOf = new Map<string, string>();
+    head.forEachNodeWithLabel('Execution', (n) => {
+      const p = n.props.parent as { call?: unknown } | null | undefined;
+      if (p && typeof p.call === 'string') childOf.set(p.call, n.id);
+    });
+    const wfNode = head.getNode(this.byKey.get(key)!.compiled.program.workflowNodeId);
+    for (const e of execs) {
+      const id = e.id;
+      this.execWorkflow.set(id, key);
+      const live = this.live(id);
+      const tasks: NodeRecord[] = [];
+      const calls: NodeRecord[] = [];
+      head.forEachIncident(id, 'out', 'OWNS', (o) => {
+        head.forEachIncident(o.dst, 'out', 'WAITS', (w) => {
+          const x = head.getNode(w.dst);
+          if (x?.labels[0] === 'Task') tasks.push(x);
+          else if (x?.labels[0] === 'Call') calls.push(x);
+        });
+      });
+      for (const k of tasks) {
+        if (k.props.status === 'scheduled') {
+          this.step(id, this.recovery.get('activity.interrupted')!, { k: k.id }, { attempt: ((k.props.attempt as number) ?? 0) + 1 });
+        } else if (k.props.status === 'backoff' && typeof k.props.retry_at === 'number') {
+          this.arm(id, `retry:${k.id}`, k.id, k.props.retry_at, () => this.fact(id, 'activity.retry', { k: k.id }, {}));
+        }
+      }
+      for (const c of calls) {
+        if (c.props.status === 'pending') {
+          const child = childOf.get(c.id);
+          const ref = c.props.workflow_ref as string;
+          if (child !== undefined) {
+            live.calls.set(c.id, child);
+            this.fact(id, 'subworkflow.started', { x: c.id }, { child });
+          } else if (!this.latest.has(ref)) {
+            // The application may register the child workflow after the parent: wait for it
+            // rather than fail the call (a fresh call to an unregistered workflow still fails).
+            live.calls.set(c.id, '');
+            const list = this.deferredCalls.get(ref) ?? [];
+            list.push({ execution: id, call: c.id });
+            this.deferredCalls.set(ref, list);
+          }
+        } else if (typeof c.props.child === 'string') {
+          live.calls.set(c.id, c.props.child);
+        }
+      }
+      if (wfNode !== undefined && typeof wfNode.props.timeout_ms === 'number' && typeof e.props.started_at === 'number') {
+        this.arm(id, `timeout:${id}`, undefined, e.props.started_at + wfNode.props.timeout_ms, () => {
+          if (!this.fact(id, 'execution.timeout_saga', {}, { now: this.clock.now() })) this.fact(id, 'execution.timeout', {}, { now: this.clock.now() });
+        });
+      }
+      this.effects(id);
+      // A child that ended while its end was not yet reported: report it now.
+      for (const child of live.calls.values()) {
+        const st = this.store.head().getNode(child)?.props.status;
+        if (typeof st === 'string' && TERMINAL.has(st)) this.effects(child);
+      }
+    }
+    // Children of this workflow whose parents are waiting and registered already.
+    head.forEachNodeWithLabel('Execution', (n) => {
+      if (n.props.workflow !== key || !TERMINAL.has(n.props.status as string)) return;
+      const p = n.props.parent as { execution: string; call: string } | null | undefined;
+      if (p && this.store.head().hasNode(p.call)) this.effects(n.id);
+    });
+    this.scheduleIdle();
   }
 
   listExecutions(filter: ExecutionFilter = {}): ExecutionSnapshot[] {
@@ -386,7 +661,17 @@ export class WorkflowEngine {
    * one commit, then performs the effects; false when the fact no longer applies (stale).
    */
   private fact(execId: string, rule: FactRule, bindings: Record<string, string>, params: Record<string, Json>): boolean {
-    const r = this.record(runStep(this.store, { rule: this.facts[rule], bindings: { e: execId, ...bindings }, params }, () => execId, (tx, exec, out) => this.cascade(tx, exec, out)));
+    return this.step(execId, this.facts[rule], bindings, params);
+  }
+
+  private step(execId: string, rule: Rule, bindings: Record<string, string>, params: Record<string, Json>): boolean {
+    if (this.closed) return false;
+    if (this.keyOf(execId) === undefined) {
+      const e = this.store.head().getNode(execId);
+      if (e === undefined || !e.labels.includes('Execution')) return false;
+      throw new EngineError('UNKNOWN_WORKFLOW', `WorkflowEngine: execution "${execId}" belongs to workflow "${String(e.props.workflow)}", which is not registered in this engine (register it to resume its executions)`);
+    }
+    const r = this.record(runStep(this.store, { rule, bindings: { e: execId, ...bindings }, params }, () => execId, (tx, exec, out) => this.cascade(tx, exec, out)));
     if (r === undefined) return false;
     this.effects(execId);
     this.scheduleIdle();
@@ -395,7 +680,7 @@ export class WorkflowEngine {
 
   /** Applies internal rules until none applies. */
   private cascade(tx: Transaction, execId: string, out: ApplicationRecord[]): void {
-    const reg = this.byKey.get(this.execWorkflow.get(execId) ?? '');
+    const reg = this.byKey.get(this.keyOf(execId) ?? '');
     if (reg === undefined) return;
     const bindings = { e: execId };
     let phases = tokenPhases(tx, execId);
@@ -461,7 +746,7 @@ export class WorkflowEngine {
       live.armed.clear();
       if (live.inflight.size === 0) this.liveExecs.delete(execId);
       const parent = e.props.parent as { execution: string; call: string } | null | undefined;
-      if (parent && !this.notified.has(execId)) {
+      if (parent && !this.notified.has(execId) && this.keyOf(parent.execution) !== undefined) {
         this.notified.add(execId);
         const status = e.props.status as string;
         if (status === 'completed') this.fact(parent.execution, 'subworkflow.complete', { x: parent.call }, { output: e.props.outputs ?? {} });
@@ -474,7 +759,10 @@ export class WorkflowEngine {
       if (ws !== undefined) {
         const snap = readExecution(head, execId)!;
         this.waiters.delete(execId);
-        for (const w of ws) w.resolve(snap);
+        // The end is reported only once the commit that made it is durable.
+        this.afterDurable(() => {
+          for (const w of ws) w.resolve(snap);
+        });
       }
     }
   }
@@ -517,7 +805,7 @@ export class WorkflowEngine {
     let startedAt: number | null = this.clock.now();
     const head = this.store.head();
     const step = head.getNode(task.props.step as string)!;
-    const wf = head.getNode(this.byKey.get(this.execWorkflow.get(execId)!)!.compiled.program.workflowNodeId)!;
+    const wf = head.getNode(this.byKey.get(this.keyOf(execId)!)!.compiled.program.workflowNodeId)!;
     const ref = task.props.activity_ref as string;
     const ctl = new AbortController();
     const live = this.live(execId);
@@ -548,13 +836,25 @@ export class WorkflowEngine {
       return;
     }
     activity = this.activities.get(ref);
+    const act = activity;
     const timeoutMs = typeof step.props.timeout_ms === 'number' ? step.props.timeout_ms : undefined;
-    void runAttempt(
-      activity,
-      (task.props.input ?? {}) as JsonObject,
-      { executionId: execId, taskId: task.id, attempt, idempotencyKey: `${execId}/${task.id}` },
-      { clock: this.clock, timeoutMs, signal: ctl.signal },
-    ).then((r) => (r.ok ? done(undefined, r.output) : done(r.error)));
+    // The attempt runs only once the commit that scheduled it is durable.
+    this.afterDurable(() => {
+      if (ctl.signal.aborted) {
+        // Dropped (cancelled) or the engine closed before it started.
+        live.inflight.delete(task.id);
+        this.inflightCount--;
+        this.scheduleIdle();
+        return;
+      }
+      startedAt = this.clock.now();
+      void runAttempt(
+        act,
+        (task.props.input ?? {}) as JsonObject,
+        { executionId: execId, taskId: task.id, attempt, idempotencyKey: `${execId}/${task.id}` },
+        { clock: this.clock, timeoutMs, signal: ctl.signal },
+      ).then((r) => (r.ok ? done(undefined, r.output) : done(r.error)));
+    });
   }
 
   /** With nothing runnable and no attempt in flight, lets an auto-advancing clock jump to the next timer. */

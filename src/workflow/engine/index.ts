@@ -1,5 +1,5 @@
 export { WorkflowEngine, WorkflowEngineBuilder } from './engine.ts';
-export type { ExecutionFilter, ExecutionSnapshot, StorageSpec, WaitOptions, WorkflowEngineOptions } from './engine.ts';
+export type { ExecutionFilter, ExecutionSnapshot, SnapshotOptions, StorageSpec, WaitOptions, WorkflowEngineOptions } from './engine.ts';
 export { EngineError } from './errors.ts';
 export type { EngineErrorCode } from './errors.ts';
 export { eventsOf } from './events.ts';

@@ -41,8 +41,9 @@ export function replayLog(source: Store, rules: ReadonlyMap<string, Rule>, upTo:
         }
         const { result: app, patches } = applied;
         if (app === undefined) throw new EngineError('DETERMINISM', `replayLog: tx ${c.tx}: rule "${rec.rule}" no longer applies at its recorded match`);
-        if (JSON.stringify(app.created) !== JSON.stringify(rec.created)) throw new EngineError('DETERMINISM', `replayLog: tx ${c.tx}: rule "${rec.rule}" created different elements`);
-        if (JSON.stringify(patches) !== JSON.stringify(rec.patches)) throw new EngineError('DETERMINISM', `replayLog: tx ${c.tx}: rule "${rec.rule}" made different data patches`);
+        // Key order is not compared: a log read back from a durable backend has its maps in canonical (dag-cbor) order.
+        if (!sameJson(app.created as unknown as Json, rec.created as unknown as Json)) throw new EngineError('DETERMINISM', `replayLog: tx ${c.tx}: rule "${rec.rule}" created different elements`);
+        if (!sameJson(patches as unknown as Json, rec.patches as unknown as Json)) throw new EngineError('DETERMINISM', `replayLog: tx ${c.tx}: rule "${rec.rule}" made different data patches`);
       }
     } else {
       for (const op of source.changes(c.tx)) {
@@ -75,4 +76,22 @@ export function replayLog(source: Store, rules: ReadonlyMap<string, Rule>, upTo:
     verified++;
   }
   return { store, verified };
+}
+
+/** Deep equality of JSON values, ignoring the order of map keys. */
+function sameJson(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a === undefined || b === undefined || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i] as Json, (b as readonly Json[])[i])) return false;
+    return true;
+  }
+  const oa = a as { readonly [k: string]: Json };
+  const ob = b as { readonly [k: string]: Json };
+  const ka = Object.keys(oa).filter((k) => oa[k] !== undefined);
+  const kb = Object.keys(ob).filter((k) => ob[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!(k in ob) || !sameJson(oa[k], ob[k])) return false;
+  return true;
 }
