@@ -32,3 +32,37 @@ export type { Pattern, PatternNode, PatternEdge, MatchOptions, MatchView, RuleDe
 // gql: queries over any version (loading it enables `store.at(tx).query(...)`)
 export { query, execute, queryAt, prepare, parse as parseGql, GqlError, GqlSyntaxError } from './gql/index.ts';
 export type { QueryResult, ExecuteResult, GqlErrorCode } from './gql/index.ts';
+
+// workflow: the .kotoba IR, the compiler to rules, the engine and activities
+export {
+  WorkflowEngine,
+  WorkflowEngineBuilder,
+  EngineError,
+  loadWorkflowFile,
+  loadWorkflowSource,
+  validateWorkflow,
+  parseDuration,
+  ActivityRegistry,
+  ActivityBuilder,
+  ActivityError,
+  FunctionActivity,
+  HttpActivity,
+  SqlActivity,
+  SystemClock,
+  VirtualClock,
+  DEFAULT_RETRY_POLICY,
+} from './workflow/index.ts';
+export type {
+  Activity,
+  ActivityContext,
+  Clock,
+  ExecutionFilter,
+  ExecutionSnapshot,
+  ExecutionStatus,
+  RetryPolicy,
+  SnapshotOptions,
+  Strategy,
+  WorkflowEvent,
+  WorkflowEventType,
+  WorkflowIR,
+} from './workflow/index.ts';

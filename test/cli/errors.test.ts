@@ -1,0 +1,99 @@
+// Bad input: a non-zero exit and one clear sentence on stderr that names the place; no stack unless --debug.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { itonami, oneLine, SEEDS, tempDir, USER, write } from './_helpers.ts';
+
+const VALID_HEAD = `{ workflow: { id: "w", name: "W", version: "1", inputs: [], outputs: [],`;
+
+describe('itonami on bad input', { timeout: 180_000 }, () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = tempDir();
+    write(dir, 'syntax.kotoba', '{\n  workflow: {\n    id: "x",\n    name: \n');
+    write(dir, 'invalid.kotoba', `${VALID_HEAD} strategy: { op: "seq", strategies: [ { op: "teleport" } ] } } }`);
+    write(dir, 'unknown-activity.kotoba', `${VALID_HEAD} strategy: { op: "seq", strategies: [ { op: "activity", activity_ref: "validate_order" }, { op: "activity", activity_ref: "launch_rocket" } ] } } }`);
+    const r = itonami(['run', `${SEEDS}/simple_sequence.kotoba`, '-i', JSON.stringify(USER), '--store', 'errors.db'], dir);
+    expect(r.code).toBe(0);
+  }, 120_000);
+
+  it('a missing file', () => {
+    const r = itonami(['run', 'missing.kotoba'], dir);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toBe('itonami: missing.kotoba: no such file');
+  });
+
+  it('a Jsonnet syntax error names the file, line and column', () => {
+    const r = itonami(['run', 'syntax.kotoba'], dir);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/^itonami: syntax\.kotoba:5:1: syntax error: /);
+  });
+
+  it('invalid IR names the path in the document', () => {
+    const r = itonami(['run', 'invalid.kotoba'], dir);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/^itonami: invalid\.kotoba: strategy\.strategies\[0\]\.op: .*teleport/);
+  });
+
+  it('an unknown activity names the path and the activity, before anything runs', () => {
+    const r = itonami(['run', 'unknown-activity.kotoba', '--store', 'unknown.db'], dir);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toBe('itonami: unknown-activity.kotoba: strategy.strategies[1].activity_ref: no activity "launch_rocket" is registered in examples/activities; pass --activities <module>');
+  });
+
+  it('invalid GQL names the line and column', () => {
+    const r = itonami(['query', 'MATCH (n RETURN n', '--store', 'errors.db'], dir);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toBe("itonami: GQL syntax error at line 1, column 10: expected ')' but found 'RETURN'");
+    const run = itonami(['run', `${SEEDS}/simple_sequence.kotoba`, '-i', JSON.stringify(USER), '--store', 'memory', '-q', 'MATCH (n)\nRETURN n LIMIT'], dir);
+    expect(run.code).toBe(2);
+    expect(oneLine(run.stderr)).toMatch(/^itonami: GQL syntax error at line 2, column 15: /);
+    expect(run.stdout).toBe(''); // the bad query is caught before the workflow runs
+  });
+
+  it('an unknown execution id', () => {
+    for (const cmd of ['history', 'replay', 'status']) {
+      const r = itonami([cmd, 'no-such-execution', '--store', 'errors.db'], dir);
+      expect(r.code).toBe(2);
+      expect(oneLine(r.stderr)).toBe('itonami: no execution "no-such-execution" in the store (itonami status lists them)');
+    }
+  });
+
+  it('a store that cannot serve the command', () => {
+    const mem = itonami(['history', 'x', '--store', 'memory'], dir);
+    expect(mem.code).toBe(2);
+    expect(oneLine(mem.stderr)).toMatch(/^itonami history: the memory store keeps nothing between commands/);
+    const none = itonami(['query', 'MATCH (n) RETURN n', '--store', 'nowhere.db'], dir);
+    expect(none.code).toBe(2);
+    expect(oneLine(none.stderr)).toBe('itonami query: no store at nowhere.db ("itonami run --store nowhere.db <file.kotoba>" creates one)');
+  });
+
+  it('bad options and inputs', () => {
+    const json = itonami(['run', `${SEEDS}/simple_sequence.kotoba`, '-i', '{"username":'], dir);
+    expect(json.code).toBe(2);
+    expect(oneLine(json.stderr)).toMatch(/^itonami: --input: not valid JSON/);
+    const inputs = itonami(['run', `${SEEDS}/simple_sequence.kotoba`, '-i', '{"username":"ada"}', '--store', 'memory'], dir);
+    expect(inputs.code).toBe(2);
+    expect(oneLine(inputs.stderr)).toMatch(/email/);
+    const tx = itonami(['query', 'MATCH (n) RETURN n', '--at-tx', 'yesterday', '--store', 'errors.db'], dir);
+    expect(tx.code).toBe(2);
+    expect(oneLine(tx.stderr)).toBe('itonami: --at-tx "yesterday": expected a TxId (a non-negative integer)');
+    const unknown = itonami(['run', '--frobnicate'], dir);
+    expect(unknown.code).toBe(2);
+    expect(oneLine(unknown.stderr)).toBe("itonami: unknown option '--frobnicate'");
+    const future = itonami(['query', 'MATCH (n) RETURN n', '--at-tx', '999', '--store', 'errors.db'], dir);
+    expect(future.code).toBe(2);
+    expect(oneLine(future.stderr)).toMatch(/999/);
+  });
+
+  it('worker says it is not available (no fake)', () => {
+    const r = itonami(['worker'], dir);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toBe('itonami worker: not available yet: distributed mode needs the PostgreSQL backend, which this build does not have');
+  });
+
+  it('--debug adds the stack', () => {
+    const r = itonami(['run', 'syntax.kotoba', '--debug'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/^itonami: syntax\.kotoba:5:1: /);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
