@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { getHeapStatistics } from 'node:v8';
+
 /** Shared helpers of the benchmarks: timing, heap, a seeded RNG, the final JSON line. */
 
 export function time<T>(fn: () => T): { ms: number; result: T } {
@@ -48,4 +51,20 @@ export function log(...parts: unknown[]): void {
 
 export function finish(bench: string, results: Record<string, unknown>): void {
   console.log(JSON.stringify({ bench, results }));
+}
+
+/**
+ * Large runs need more than Node's default heap (about 4 GB here; `npm run
+ * bench` already asks for 16 GB): when run some other way, re-run this
+ * benchmark in a child process with a 16 GB old space. Returns true when the
+ * child ran (the caller then stops).
+ */
+export function rerunWithLargerHeap(): boolean {
+  if (process.env.ITONAMI_BENCH_CHILD === '1' || getHeapStatistics().heap_size_limit > 12e9) return false;
+  const r = spawnSync(process.execPath, [...process.execArgv, '--max-old-space-size=16384', ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, ITONAMI_BENCH_CHILD: '1' },
+  });
+  if (r.status !== 0) process.exitCode = r.status ?? 1;
+  return true;
 }

@@ -9,12 +9,10 @@
  * in 'each' mode; default min(max-n, 100000): the history of 1M versions
  * does not fit in memory with the current store).
  */
-import { spawnSync } from 'node:child_process';
-import { getHeapStatistics } from 'node:v8';
 import { Store } from '../src/graph/index.ts';
 import { once, repeat, run, seq } from '../src/rules/index.ts';
 import { mutexRules } from '../src/rules/examples/mutex.ts';
-import { finish, gc, heapUsed, log, round, time } from './_harness.ts';
+import { finish, gc, heapUsed, log, round, time, rerunWithLargerHeap } from './_harness.ts';
 
 function arg(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(name);
@@ -65,19 +63,4 @@ export async function main(args: string[]): Promise<void> {
   results.sts_1000000_versioned_s ??= null;
   results.goal_sts_1000000_s = 5.18;
   finish('mutex', results);
-}
-
-/**
- * Large runs need more than Node's default heap (about 4 GB here): re-run this
- * benchmark in a child process with a 16 GB old space. Returns true when the
- * child ran (the caller then stops).
- */
-function rerunWithLargerHeap(): boolean {
-  if (process.env.ITONAMI_BENCH_CHILD === '1' || getHeapStatistics().heap_size_limit > 12e9) return false;
-  const r = spawnSync(process.execPath, [...process.execArgv, '--max-old-space-size=16384', ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, ITONAMI_BENCH_CHILD: '1' },
-  });
-  if (r.status !== 0) process.exitCode = r.status ?? 1;
-  return true;
 }

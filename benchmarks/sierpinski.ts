@@ -4,12 +4,10 @@
  * matches in one transaction). Generations go up while one takes under 60 s.
  * Args: --max-gen K (default 20), --budget-s S (default 60).
  */
-import { spawnSync } from 'node:child_process';
-import { getHeapStatistics } from 'node:v8';
 import { Store } from '../src/graph/index.ts';
 import { all, run } from '../src/rules/index.ts';
 import { sierpinskiRule } from '../src/rules/examples/sierpinski.ts';
-import { finish, heapUsed, log, round, time } from './_harness.ts';
+import { finish, heapUsed, log, round, time, rerunWithLargerHeap } from './_harness.ts';
 
 function arg(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(name);
@@ -43,19 +41,4 @@ export async function main(args: string[]): Promise<void> {
   results.goal_gen13_s = 13.6;
   results.goal_gen14_s = 132;
   finish('sierpinski', results);
-}
-
-/**
- * Large runs need more than Node's default heap (about 4 GB here): re-run this
- * benchmark in a child process with a 16 GB old space. Returns true when the
- * child ran (the caller then stops).
- */
-function rerunWithLargerHeap(): boolean {
-  if (process.env.ITONAMI_BENCH_CHILD === '1' || getHeapStatistics().heap_size_limit > 12e9) return false;
-  const r = spawnSync(process.execPath, [...process.execArgv, '--max-old-space-size=16384', ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, ITONAMI_BENCH_CHILD: '1' },
-  });
-  if (r.status !== 0) process.exitCode = r.status ?? 1;
-  return true;
 }

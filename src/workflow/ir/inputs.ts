@@ -14,7 +14,8 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-function matches(type: IOType, v: unknown): boolean {
+/** Whether a value has a declared input/output type (`any`: anything but undefined). */
+export function matchesIoType(type: IOType, v: unknown): boolean {
   switch (type) {
     case 'string':
       return typeof v === 'string';
@@ -60,7 +61,7 @@ function check(
       else out[spec.name] = null;
       continue;
     }
-    if (!matches(spec.type, v)) {
+    if (!matchesIoType(spec.type, v)) {
       problems.push({ name: spec.name, text: `${kind} "${spec.name}" must be ${spec.type === 'array' || spec.type === 'object' ? 'an' : 'a'} ${spec.type}, got ${typeName(v)}` });
       continue;
     }

@@ -3,6 +3,7 @@ import { parseDuration } from './duration.ts';
 import { DurationError, ExpressionSyntaxError, IrValidationError, type IrIssue } from './errors.ts';
 import { classifyCondition, referencedPaths } from './expression.ts';
 import { parseMappingValue } from './mapping.ts';
+import { matchesIoType } from './inputs.ts';
 import type { PathNode, PathRoot } from './_internals/expr-ast.ts';
 import { closest, deepFreeze, formatPath } from './_internals/path.ts';
 import { IO_TYPES, STRATEGY_OPS, type IOType, type Strategy, type WorkflowIR } from './types.ts';
@@ -53,22 +54,6 @@ const OUTPUT_ROOTS: readonly PathRoot[] = ['inputs', 'steps', 'vars', 'output'];
 export const inputMappingSchema = mappingSchema(INPUT_ROOTS);
 export const outputMappingSchema = mappingSchema(OUTPUT_ROOTS, true);
 
-function matchesType(type: IOType, v: unknown): boolean {
-  switch (type) {
-    case 'string':
-      return typeof v === 'string';
-    case 'number':
-      return typeof v === 'number' && Number.isFinite(v);
-    case 'boolean':
-      return typeof v === 'boolean';
-    case 'array':
-      return Array.isArray(v);
-    case 'object':
-      return v !== null && typeof v === 'object' && !Array.isArray(v);
-    case 'any':
-      return true;
-  }
-}
 
 export const ioSpecSchema = z
   .strictObject({
@@ -80,7 +65,7 @@ export const ioSpecSchema = z
   .superRefine((spec, ctx) => {
     if (spec.default === undefined) return;
     if (spec.required) ctx.addIssue({ code: 'custom', path: ['default'], message: 'a required value cannot have a default' });
-    else if (!matchesType(spec.type, spec.default)) {
+    else if (!matchesIoType(spec.type, spec.default)) {
       ctx.addIssue({ code: 'custom', path: ['default'], message: `default does not match type "${spec.type}"` });
     }
   });
