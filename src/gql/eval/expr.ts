@@ -1,10 +1,11 @@
-import type { Expression, LabelExpression, PathPattern } from '../ast.ts';
+import type { Expression, PathPattern } from '../ast.ts';
 import type { NodeRecord } from '../../graph/index.ts';
 import { GqlArgumentError, GqlArithmeticError, GqlDeletedEntityError, GqlMissingParameterError, GqlSemanticError, GqlTypeError, GqlUnknownFunctionError } from '../eval-errors.ts';
 import type { Ctx, Eval, Row, Scope } from './context.ts';
 import { isAggregateName, lookupFunction } from './functions.ts';
 import { Float, PathValue, compare, equals, fromJson, int, intOp, isEdge, isNode, kindOf, num } from './values.ts';
 import type { MapValue, Value } from './values.ts';
+import { labelTest } from '../label-test.ts';
 
 /** An aggregate call found in a projection item. */
 export interface AggSpec {
@@ -88,28 +89,6 @@ export function typeError(what: string, v: Value): GqlTypeError {
 function bool(what: string, v: Value): boolean | null {
   if (v === null || typeof v === 'boolean') return v;
   throw typeError(what, v);
-}
-
-/** A label expression as a test over a sorted label list. */
-export function labelTest(l: LabelExpression): (labels: readonly string[]) => boolean {
-  switch (l.kind) {
-    case 'LabelName':
-      return (ls) => ls.includes(l.name);
-    case 'LabelWildcard':
-      return (ls) => ls.length > 0;
-    case 'LabelNegation': {
-      const t = labelTest(l.operand);
-      return (ls) => !t(ls);
-    }
-    case 'LabelConjunction': {
-      const ts = l.operands.map(labelTest);
-      return (ls) => ts.every((t) => t(ls));
-    }
-    case 'LabelDisjunction': {
-      const ts = l.operands.map(labelTest);
-      return (ls) => ts.some((t) => t(ls));
-    }
-  }
 }
 
 /** Compiles an expression to a closure over (row, ctx). */
@@ -550,5 +529,6 @@ export function countArgument(what: string, v: Value, phase: 'compile' | 'runtim
   }
   throw new GqlTypeError(`${what} must be an integer, not ${kindOf(v)}`, 'InvalidArgumentType', phase);
 }
+
 
 

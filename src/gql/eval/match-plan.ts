@@ -5,7 +5,8 @@ import type { EdgePattern, Expression, GraphPattern, LabelExpression, NodePatter
 import { GqlSemanticError } from '../eval-errors.ts';
 import type { Ctx, Eval, Row, VarKind } from './context.ts';
 import { Scope } from './context.ts';
-import { compileExpr, freeVars, labelTest } from './expr.ts';
+import { compileExpr, freeVars } from './expr.ts';
+import { labelTest } from '../label-test.ts';
 import type { ExprEnv } from './expr.ts';
 import { PathValue, isEdge, isNode } from './values.ts';
 

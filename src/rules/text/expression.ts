@@ -1,9 +1,10 @@
-import type { Expression, LabelExpression } from '../../gql/ast.ts';
+import type { Expression } from '../../gql/ast.ts';
 import type { EdgeRecord, Json, NodeRecord } from '../../graph/index.ts';
 import { RuleError } from '../errors.ts';
 import { jsonEqual } from '../../graph/index.ts';
 import type { MatchView } from '../match/pattern.ts';
 import type { Params } from '../rule.ts';
+import { labelTest } from '../../gql/label-test.ts';
 
 /** A compiled expression: evaluated over a (partial) match and the rule's parameters. */
 export type Compiled = (m: MatchView, params: Params) => Json;
@@ -166,27 +167,6 @@ const FUNCTIONS: { [name: string]: (args: Value[]) => Value } = {
   type: (a) => (a[0] as EdgeRecord | undefined)?.type ?? null,
 };
 
-export function labelTest(l: LabelExpression): (labels: readonly string[]) => boolean {
-  switch (l.kind) {
-    case 'LabelName':
-      return (ls) => ls.includes(l.name);
-    case 'LabelWildcard':
-      return (ls) => ls.length > 0;
-    case 'LabelNegation': {
-      const t = labelTest(l.operand);
-      return (ls) => !t(ls);
-    }
-    case 'LabelConjunction': {
-      const ts = l.operands.map(labelTest);
-      return (ls) => ts.every((t) => t(ls));
-    }
-    case 'LabelDisjunction': {
-      const ts = l.operands.map(labelTest);
-      return (ls) => ts.some((t) => t(ls));
-    }
-  }
-}
-
 function truthy(v: Json): boolean {
   if (typeof v !== 'boolean') throw new RuleError('EVAL', `rule expression: expected a boolean, got ${JSON.stringify(v)}`);
   return v;
@@ -274,3 +254,4 @@ function binary(op: string, l: Fn, r: Fn): Fn {
     throw new RuleError('EVAL', `rule expression: unknown operator ${op}`);
   };
 }
+

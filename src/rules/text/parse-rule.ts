@@ -7,7 +7,8 @@ import { jsonEqual } from '../../graph/index.ts';
 import type { Nac, PatternEdge, PatternNode } from '../match/pattern.ts';
 import { Rule } from '../rule.ts';
 import type { Action, Assignment, RuleDef, RuleEdge, RuleGuard, RuleNode } from '../rule.ts';
-import { compileExpression, labelTest } from './expression.ts';
+import { compileExpression } from './expression.ts';
+import { labelTest } from '../../gql/label-test.ts';
 import { scanRules, syntaxError } from './scan.ts';
 import type { Clause } from './scan.ts';
 
