@@ -51,6 +51,10 @@ export {
   SystemClock,
   VirtualClock,
   DEFAULT_RETRY_POLICY,
+  DistributedEngine,
+  RoundRobinBalancer,
+  LeastLoadedBalancer,
+  ClusterError,
 } from './workflow/index.ts';
 export type {
   Activity,
@@ -65,4 +69,7 @@ export type {
   WorkflowEvent,
   WorkflowEventType,
   WorkflowIR,
+  ClusterHealth,
+  DistributedExecution,
+  LoadBalancer,
 } from './workflow/index.ts';

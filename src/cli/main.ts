@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.ts';
+import { clusterCommand } from './commands/cluster.ts';
 import { deliverCommands } from './commands/deliver.ts';
 import { historyCommand } from './commands/history.ts';
 import { queryCommand } from './commands/query.ts';
@@ -71,6 +72,7 @@ Docs: docs/cli.md`,
   replayCommand(program, action);
   deliverCommands(program, action);
   workerCommand(program, action);
+  clusterCommand(program, action);
   benchCommand(program, action);
   for (const c of program.commands) c.option('--debug', 'print stacks with errors');
   return program;

@@ -39,3 +39,5 @@ export { SystemClock, VirtualClock } from './clock.ts';
 export type { Clock } from './clock.ts';
 export { DEFAULT_RETRY_POLICY, mergeRetryPolicy, nextRetryDelay } from './retry.ts';
 export type { RetryPolicy } from './retry.ts';
+export { DistributedEngine, DistributedEngineBuilder, WorkerNode, RoundRobinBalancer, LeastLoadedBalancer, ClusterError } from './cluster/index.ts';
+export type { ClusterErrorCode, ClusterHealth, ClusterNodeHealth, DistributedEngineOptions, DistributedExecution, DistributedStatus, LoadBalancer, NodeLoad, Placement, WorkerNodeOptions } from './cluster/index.ts';
