@@ -162,8 +162,11 @@ function snapshotAt(store: Store, tx: TxId): GraphView {
   }
 }
 
+/** Converts the rows in place: they are the result's own arrays, not shared with anything. */
 function publicRows(r: RawResult): PublicValue[][] {
-  return r.rows.map((row) => row.map(toPublic));
+  const rows = r.rows as unknown as PublicValue[][];
+  for (const row of r.rows) for (let i = 0; i < row.length; i++) if (row[i] !== null && typeof row[i] === 'object') (row as unknown as PublicValue[])[i] = toPublic(row[i]);
+  return rows;
 }
 
 /**

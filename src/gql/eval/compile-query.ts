@@ -3,7 +3,7 @@ import { GqlSemanticError, GqlTypeError, GqlUnsupportedError } from '../eval-err
 import type { Ctx, Eval, Row } from './context.ts';
 import { Scope } from './context.ts';
 import { compileCreate } from './create.ts';
-import { compileExpr } from './expr.ts';
+import { compileExpr, hasAggregate } from './expr.ts';
 import type { ExprEnv } from './expr.ts';
 import { compileMatch } from './match-plan.ts';
 import type { MatchPlan } from './match-plan.ts';
@@ -66,7 +66,9 @@ function compileSingle(q: SingleQuery): CompiledSingle {
         }
         const fresh = plan.fresh.map((f) => f.slot).concat(plan.paths.map((p) => p.slot));
         const width = next.width;
-        if (c.kind === 'MatchStatement') stages.push(flatMapStage((row, ctx, emit) => plan.run(row, ctx, emit)));
+        // A projection without aggregates copies what it keeps: the matches can share one row.
+        const reuse = (ret?.kind === 'WithClause' || ret?.kind === 'ReturnStatement') && !ret.items.some((i) => hasAggregate(i.expression));
+        if (c.kind === 'MatchStatement') stages.push(flatMapStage((row, ctx, emit) => plan.run(row, ctx, emit, reuse)));
         else
           stages.push(
             flatMapStage((row, ctx, emit) => {

@@ -1,5 +1,9 @@
 import type { EdgeRecord, Json, NodeRecord } from '../../graph/index.ts';
-import { forEachMatch } from '../../rules/match/index.ts';
+import { countMatches } from '../../rules/match/index.ts';
+import { searchBound } from '../../rules/match/match.ts';
+import { compilePattern } from '../../rules/match/compiled.ts';
+import type { CompiledPattern } from '../../rules/match/compiled.ts';
+import { isCommittedView } from '../../graph/_internals/view-kind.ts';
 import type { Guard, MatchView, Pattern, PatternEdge, PatternNode } from '../../rules/match/index.ts';
 import type { EdgePattern, Expression, GraphPattern, LabelExpression, NodePattern, PathPattern } from '../ast.ts';
 import { GqlSemanticError } from '../eval-errors.ts';
@@ -8,7 +12,7 @@ import { Scope } from './context.ts';
 import { compileExpr, freeVars } from './expr.ts';
 import { labelTest } from '../label-test.ts';
 import type { ExprEnv } from './expr.ts';
-import { PathValue, isEdge, isNode } from './values.ts';
+import { PathValue, isEdge, isNode, toJson } from './values.ts';
 
 /** Names the planner gives anonymous elements; a NUL cannot appear in a user's name. */
 const ANON = '\u0000';
@@ -25,6 +29,17 @@ interface PathSpec {
   /** Pattern variables along the path: node, edge, node, … */
   readonly nodes: readonly string[];
   readonly edges: readonly { readonly name: string; readonly varLength: boolean }[];
+}
+
+interface Slots {
+  readonly cp: CompiledPattern;
+  readonly bn: boolean[];
+  readonly be: boolean[];
+  readonly key: string;
+  /** Pattern slots of `bound`, of `idBindings` (node or edge), of the named fresh variables. */
+  readonly bound: readonly number[];
+  readonly ids: readonly { readonly slot: number; readonly node: boolean }[];
+  readonly named: readonly { readonly row: number; readonly slot: number; readonly kind: 'node' | 'edge' | 'edges' }[];
 }
 
 /**
@@ -56,6 +71,28 @@ export class MatchPlan {
   /** Fresh variables a later clause can read (anonymous elements are never read). */
   private readonly named: readonly Binding[];
 
+  /** Slot positions in the matcher's compiled pattern, resolved on first run. */
+  private slots: Slots | undefined = undefined;
+
+  private slotsOf(): Slots {
+    if (this.slots !== undefined) return this.slots;
+    const cp = compilePattern(this.pattern);
+    const at = (name: string): number => cp.vars.get(name)!.slot;
+    const bn = new Array<boolean>(cp.nodes.length).fill(false);
+    const be = new Array<boolean>(cp.edges.length).fill(false);
+    for (const b of [...this.bound, ...this.idBindings.map((i) => ({ name: i.name, kind: cp.vars.get(i.name)!.kind }))]) (b.kind === 'node' ? bn : be)[at(b.name)] = true;
+    this.slots = {
+      cp,
+      bn,
+      be,
+      key: 'gql:' + bn.map((b) => (b ? 1 : 0)).join('') + '|' + be.map((b) => (b ? 1 : 0)).join(''),
+      bound: this.bound.map((b) => at(b.name)),
+      ids: this.idBindings.map((i) => ({ slot: at(i.name), node: cp.vars.get(i.name)!.kind === 'node' })),
+      named: this.named.map((f) => ({ row: f.slot, slot: at(f.name), kind: f.kind })),
+    };
+    return this.slots;
+  }
+
   /** Whether `count` gives what counting `run`'s rows gives (no path values or post-filters to build). */
   get countable(): boolean {
     return this.paths.length === 0 && this.post.length === 0;
@@ -72,7 +109,7 @@ export class MatchPlan {
     this.holder.row = work;
     this.holder.ctx = ctx;
     try {
-      return forEachMatch(ctx.view, this.pattern, () => true, { bindings });
+      return countMatches(ctx.view, this.pattern, { bindings });
     } finally {
       this.holder.row = saved.row;
       this.holder.ctx = saved.ctx;
@@ -97,31 +134,61 @@ export class MatchPlan {
 
   /**
    * Streams the matches extending `row`: `emit` receives a new row of `width`
-   * slots and returns false to stop. Returns false if stopped.
+   * slots and returns false to stop. Returns false if stopped. With `reuse`,
+   * every match is written into the same row, valid only during `emit` (for
+   * consumers that copy what they keep, as a projection does).
    */
-  run(row: Row, ctx: Ctx, emit: (row: Row) => boolean): boolean {
+  run(row: Row, ctx: Ctx, emit: (row: Row) => boolean, reuse = false): boolean {
     if (this.empty) return true;
-    const bindings = this.startBindings(row, ctx);
-    if (bindings === null) return true;
+    const sl = this.slotsOf();
+    // Start bindings by slot (the key and the bound-slot masks are fixed per plan).
+    const nodeIds: (string | undefined)[] = new Array(sl.bn.length);
+    const edgeIds: (string | undefined)[] = new Array(sl.be.length);
+    for (let i = 0; i < this.bound.length; i++) {
+      const b = this.bound[i];
+      const v = row[b.slot];
+      if (b.kind === 'node' ? !isNode(v) : !isEdge(v)) return true;
+      (b.kind === 'node' ? nodeIds : edgeIds)[sl.bound[i]] = (v as NodeRecord).id;
+    }
+    for (let i = 0; i < this.idBindings.length; i++) {
+      const v = this.idBindings[i].value(row, ctx);
+      if (typeof v !== 'string') return true;
+      const { slot, node } = sl.ids[i];
+      const ids = node ? nodeIds : edgeIds;
+      if (ids[slot] !== undefined && ids[slot] !== v) return true;
+      ids[slot] = v;
+    }
     const work = row.slice();
     work.length = this.width;
     const saved = { row: this.holder.row, ctx: this.holder.ctx };
     this.holder.row = work;
     this.holder.ctx = ctx;
     let go = true;
+    const named = sl.named;
+    const paths = this.paths;
+    const post = this.post;
     try {
-      forEachMatch(
+      searchBound(
         ctx.view,
-        this.pattern,
-        (m) => {
-          const out = work.slice();
-          for (const f of this.named) out[f.slot] = f.kind === 'node' ? m.node(f.name) : f.kind === 'edge' ? m.edge(f.name) : m.path(f.name).slice();
-          for (const p of this.paths) out[p.slot] = buildPath(m, p, ctx);
-          for (const f of this.post) if (f(out, ctx) !== true) return true;
+        sl.cp,
+        nodeIds,
+        edgeIds,
+        sl.key,
+        sl.bn,
+        sl.be,
+        (s) => {
+          const out = reuse ? work : work.slice();
+          for (let i = 0; i < named.length; i++) {
+            const f = named[i];
+            out[f.row] = f.kind === 'node' ? s.nodeValue(f.slot) : f.kind === 'edge' ? s.edgeRecs[f.slot]! : s.paths[f.slot]!.slice();
+          }
+          for (let i = 0; i < paths.length; i++) out[paths[i].slot] = buildPath(s, paths[i], ctx);
+          for (let i = 0; i < post.length; i++) if (post[i](out, ctx) !== true) return true;
           go = emit(out);
           return go;
         },
-        { bindings },
+        isCommittedView(ctx.view),
+        true, // no order is promised without ORDER BY: the property index may serve scans
       );
     } finally {
       this.holder.row = saved.row;
@@ -181,6 +248,8 @@ interface ElementDraft {
   tests: ((labels: readonly string[]) => boolean)[];
   props: Record<string, Json>;
   conds: Expression[];
+  /** Inline properties with computed values (`{k: $p}`): also index hints for the matcher. */
+  lookups: { key: string; value: Expression }[];
 }
 
 /** Labels to require outright (a conjunction of names) and the remaining test, if any. */
@@ -215,9 +284,14 @@ function addProps(d: ElementDraft, spec: NodePattern['properties']): void {
   for (const entry of spec.entries) {
     const c = constantJson(entry.value);
     if (c !== undefined && !(key(d.props, entry.key) && d.props[entry.key] !== c)) d.props[entry.key] = c;
-    else d.conds.push(propCond(d.name, entry.key, entry.value, entry.pos));
+    else {
+      d.conds.push(propCond(d.name, entry.key, entry.value, entry.pos));
+      d.lookups.push({ key: entry.key, value: entry.value });
+    }
   }
 }
+
+const hintable = new Set(['Parameter', 'PropertyReference', 'VariableReference']);
 
 /** Anonymous names are unique per process, so that they never meet in one scope. */
 let anon = 0;
@@ -271,7 +345,7 @@ export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: E
     declare(name, 'node');
     let d = nodes.get(name);
     if (d === undefined) {
-      d = { name, labels: [], tests: [], props: {}, conds: [] };
+      d = { name, labels: [], tests: [], props: {}, conds: [], lookups: [] };
       nodes.set(name, d);
     }
     splitLabels(n.label, d);
@@ -311,6 +385,7 @@ export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: E
           tests: types === null ? [labelTest(e.label!)] : [],
           props: {},
           conds: [] as Expression[],
+          lookups: [],
           src: e.direction === 'left' ? next : prev,
           dst: e.direction === 'left' ? prev : next,
           dir: e.direction === 'any' ? ('either' as const) : ('out' as const),
@@ -379,7 +454,26 @@ export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: E
 
   const pnodes: PatternNode[] = [...nodes.values()].map((d) => {
     const tests = d.tests;
+    // A computed inline property that reads no pattern variable: the matcher may look it up in an index.
+    // (Parameters and outer variables' properties only: evaluated once, they must give what the guard sees.)
+    const hint = d.lookups.find((l) => hintable.has(l.value.kind) && ![...freeVars(l.value)].some((v) => patternVars.has(v)));
+    let lookup: PatternNode['lookup'];
+    if (hint !== undefined) {
+      const f = compileExpr(hint.value, exprEnv);
+      lookup = {
+        key: hint.key,
+        value: () => {
+          try {
+            const v = f(holder.row, holder.ctx);
+            return typeof v === 'bigint' ? undefined : toJson(v, 'lookup');
+          } catch {
+            return undefined; // not a storable value: no hint (the guard decides)
+          }
+        },
+      };
+    }
     return {
+      ...(lookup !== undefined ? { lookup } : {}),
       var: d.name,
       ...(d.labels.length > 0 ? { labels: d.labels } : {}),
       ...(tests.length > 0 ? { labelTest: tests.length === 1 ? tests[0] : (ls: readonly string[]) => tests.every((t) => t(ls)) } : {}),

@@ -159,8 +159,16 @@ function aggregateStage(evals: Eval[], isKey: boolean[], aggs: AggSpec[], k: num
 function distinctStage(k: number): StageFactory {
   return (_ctx, next) => {
     const seen = new Set<string>();
+    // One column: a string is its own key (no key string built); other values use rowKey.
+    const strings = k === 1 ? new Set<string>() : null;
     return {
       push: (row) => {
+        const v = row[0];
+        if (strings !== null && typeof v === 'string') {
+          if (strings.has(v)) return true;
+          strings.add(v);
+          return next.push(row);
+        }
         const key = rowKey(row, k);
         if (seen.has(key)) return true;
         seen.add(key);

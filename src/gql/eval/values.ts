@@ -1,4 +1,5 @@
 import type { EdgeRecord, Json, NodeRecord } from '../../graph/index.ts';
+import { LazyNode } from '../../rules/match/index.ts';
 import { GqlArithmeticError, GqlTypeError } from '../eval-errors.ts';
 
 /**
@@ -40,11 +41,13 @@ export function kindOf(v: Value): Kind {
   if (Array.isArray(v)) return 'list';
   if (v instanceof Map) return 'map';
   if (v instanceof PathValue) return 'path';
+  if (v instanceof LazyNode) return 'node';
   return (v as NodeRecord).labels !== undefined ? 'node' : 'relationship';
 }
 
 export function isNode(v: Value): v is NodeRecord {
-  return typeof v === 'object' && v !== null && (v as NodeRecord).labels !== undefined && !Array.isArray(v) && !(v instanceof Map);
+  // A LazyNode is a node whose record is not read yet: asking must not read it.
+  return typeof v === 'object' && v !== null && (v instanceof LazyNode || ((v as NodeRecord).labels !== undefined && !Array.isArray(v) && !(v instanceof Map)));
 }
 export function isEdge(v: Value): v is EdgeRecord {
   return typeof v === 'object' && v !== null && (v as EdgeRecord).type !== undefined && (v as EdgeRecord).src !== undefined && !(v instanceof Map) && !Array.isArray(v);

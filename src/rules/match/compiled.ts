@@ -13,6 +13,9 @@ export interface CNode {
   readonly where: ((n: NodeRecord) => boolean) | undefined;
   /** Bound from the enclosing pattern (a NAC's reference to a matched node). */
   readonly ref: number;
+  /** No constraint at all: any node matches, so its record need not be read to match it. */
+  readonly free: boolean;
+  readonly lookup: { readonly key: string; readonly value: () => Json | undefined } | undefined;
 }
 
 export interface CEdge {
@@ -30,6 +33,8 @@ export interface CEdge {
   /** -1: fixed length (a single edge); Infinity: unbounded. */
   readonly max: number;
   readonly ref: number;
+  /** Constrained by its types only (no properties, no filter). */
+  readonly typeOnly: boolean;
 }
 
 export interface CGuard {
@@ -132,6 +137,8 @@ function compile(
       propVals: keys.map((k) => n.props![k]),
       where: n.where,
       ref: o === undefined ? -1 : o.slot,
+      free: o === undefined && keys.length === 0 && (n.labels ?? []).length === 0 && n.labelTest === undefined && n.where === undefined && n.lookup === undefined,
+      lookup: n.lookup,
     };
   });
   let hasVarLength = false;
@@ -163,13 +170,14 @@ function compile(
       src,
       dst,
       either: dir === 'either',
-      types: e.types === undefined ? null : [...e.types],
+      types: e.types === undefined ? null : [...new Set(e.types)], // a repeated type is one type, not two scans
       propKeys: keys,
       propVals: keys.map((k) => e.props![k]),
       where: e.where,
       min,
       max,
       ref: o === undefined ? -1 : o.slot,
+      typeOnly: keys.length === 0 && e.where === undefined,
     };
   });
   const n = nodes.length;

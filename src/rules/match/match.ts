@@ -1,6 +1,8 @@
 import type { EdgeRecord, GraphView, NodeRecord } from '../../graph/index.ts';
 import { RuleError } from '../errors.ts';
 import { compilePattern } from './compiled.ts';
+import { pushedCount } from './count.ts';
+import { isCommittedView } from '../../graph/_internals/view-kind.ts';
 import type { CompiledPattern } from './compiled.ts';
 import type { MatchOptions, MatchView, Pattern } from './pattern.ts';
 import { Search } from './search.ts';
@@ -15,6 +17,7 @@ export class Match implements MatchView {
   ) {}
 
   static of(s: Search): Match {
+    s.resolve();
     const edges: (EdgeRecord | readonly EdgeRecord[])[] = new Array(s.edgeRecs.length);
     for (let i = 0; i < edges.length; i++) edges[i] = s.paths[i] !== undefined ? s.paths[i]!.slice() : s.edgeRecs[i]!;
     return new Match(s.cp, s.nodeRecs.slice() as NodeRecord[], edges);
@@ -68,14 +71,26 @@ export class Match implements MatchView {
  * return `false` to stop. Returns the number of matches visited.
  */
 export function forEachMatch(view: GraphView, pattern: Pattern, fn: (m: MatchView) => boolean | void, options: MatchOptions = {}): number {
+  return visitMatches(view, pattern, fn, options, false);
+}
+
+/** forEachMatch, optionally through the property index (`indexed`: the order is then not the scan order). */
+function visitMatches(view: GraphView, pattern: Pattern, fn: (m: MatchView) => boolean | void, options: MatchOptions, indexed: boolean): number {
   const cp = compilePattern(pattern);
   const limit = options.limit ?? Infinity;
   let n = 0;
   if (limit <= 0) return 0;
-  searchSlots(view, cp, options.bindings, (s) => {
-    n++;
-    return fn(s) !== false && n < limit;
-  });
+  searchSlots(
+    view,
+    cp,
+    options.bindings,
+    (s) => {
+      n++;
+      return fn(s) !== false && n < limit;
+    },
+    isCommittedView(view),
+    indexed,
+  );
   return n;
 }
 
@@ -85,10 +100,16 @@ export function match(view: GraphView, pattern: Pattern, options: MatchOptions =
   const cp = compilePattern(pattern);
   const limit = options.limit ?? Infinity;
   if (limit <= 0) return out;
-  searchSlots(view, cp, options.bindings, (s) => {
-    out.push(Match.of(s));
-    return out.length < limit;
-  });
+  searchSlots(
+    view,
+    cp,
+    options.bindings,
+    (s) => {
+      out.push(Match.of(s));
+      return out.length < limit;
+    },
+    isCommittedView(view),
+  );
   return out;
 }
 
@@ -99,7 +120,15 @@ export function firstMatch(view: GraphView, pattern: Pattern, options: Omit<Matc
 
 /** The number of matches (up to `limit`), without materialising them. */
 export function countMatches(view: GraphView, pattern: Pattern, options: MatchOptions = {}): number {
-  return forEachMatch(view, pattern, () => true, options);
+  const limit = options.limit ?? Infinity;
+  if (limit <= 0) return 0;
+  if (options.bindings === undefined || Object.keys(options.bindings).length === 0) {
+    // Shapes whose count is a function of degrees are counted without enumeration.
+    const n = pushedCount(view, compilePattern(pattern));
+    if (n !== undefined) return Math.min(n, limit);
+  }
+  // Order does not matter to a count: the property index may serve the scans.
+  return visitMatches(view, pattern, () => true, options, true);
 }
 
 /** Whether `bindings` (every variable bound) is a match of `pattern` in `view`. */
@@ -112,9 +141,15 @@ export function isMatch(view: GraphView, pattern: Pattern, bindings: { readonly 
 /**
  * Runs a search with start bindings given by variable name. The engine-side
  * entry point: `fn` sees the live Search (slots) and returns false to stop.
+ * With `lazy` (committed versions only), unconstrained nodes are bound by id
+ * only (see Search.lazy: read their records with `recAt` / `nodeValue`, or
+ * `resolve()` first); with `indexed` too, scans may use the property index
+ * (see Search.indexed: matches then come in another order).
  */
-export function searchSlots(view: GraphView, cp: CompiledPattern, bindings: { readonly [v: string]: string } | undefined, fn: (s: Search) => boolean): void {
+export function searchSlots(view: GraphView, cp: CompiledPattern, bindings: { readonly [v: string]: string } | undefined, fn: (s: Search) => boolean, lazy = false, indexed = false): void {
   const s = Search.acquire(cp);
+  s.lazy = lazy;
+  s.indexed = indexed && lazy;
   try {
     let key = '';
     let bn: boolean[] = NONE;
@@ -147,9 +182,22 @@ export function searchSlots(view: GraphView, cp: CompiledPattern, bindings: { re
   }
 }
 
-/** Runs a search with start bindings given as slot arrays (undefined: unbound). */
-export function searchBound(view: GraphView, cp: CompiledPattern, nodeIds: readonly (string | undefined)[], edgeIds: readonly (string | undefined)[], key: string, bn: ArrayLike<boolean>, be: ArrayLike<boolean>, fn: (s: Search) => boolean): void {
+/** Runs a search with start bindings given as slot arrays (undefined: unbound); `lazy` and `indexed` as for searchSlots. */
+export function searchBound(
+  view: GraphView,
+  cp: CompiledPattern,
+  nodeIds: readonly (string | undefined)[],
+  edgeIds: readonly (string | undefined)[],
+  key: string,
+  bn: ArrayLike<boolean>,
+  be: ArrayLike<boolean>,
+  fn: (s: Search) => boolean,
+  lazy = false,
+  indexed = false,
+): void {
   const s = Search.acquire(cp);
+  s.lazy = lazy;
+  s.indexed = indexed && lazy;
   try {
     for (let i = 0; i < nodeIds.length; i++) s.nodeIds[i] = nodeIds[i];
     for (let i = 0; i < edgeIds.length; i++) s.edgeIds[i] = edgeIds[i];

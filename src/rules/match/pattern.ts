@@ -34,6 +34,14 @@ export interface PatternNode {
   readonly props?: { readonly [key: string]: Json };
   /** An arbitrary filter on the candidate node. */
   readonly where?: (node: NodeRecord) => boolean;
+  /**
+   * A property equality whose value is known only when the search starts (a
+   * query parameter): a hint, not a constraint. A search that starts at this
+   * node may take its candidates from the property index; every node with
+   * `key` equal (as JSON) to `value()` must pass the pattern's other tests,
+   * which enforce the equality (`undefined`: no hint this time).
+   */
+  readonly lookup?: { readonly key: string; readonly value: () => Json | undefined };
 }
 
 /**

@@ -89,7 +89,7 @@ export function planFor(cp: CompiledPattern, view: GraphView, boundKey: string, 
 function nodeCard(view: GraphView, n: CNode): number {
   let c = view.nodeCount;
   for (const l of n.labels) c = Math.min(c, view.countLabel(l));
-  return c * sel(n.propKeys.length, n.where !== undefined || n.labelTest !== undefined);
+  return c * sel(n.propKeys.length + (n.lookup !== undefined ? 1 : 0), n.where !== undefined || n.labelTest !== undefined);
 }
 
 function edgeCard(view: GraphView, e: CEdge): number {

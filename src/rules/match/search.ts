@@ -2,6 +2,8 @@ import type { EdgeRecord, GraphView, NodeRecord } from '../../graph/index.ts';
 import { RuleError } from '../errors.ts';
 import type { CEdge, CNode, CompiledPattern } from './compiled.ts';
 import { jsonEqual } from '../../graph/index.ts';
+import { LazyNode } from './lazy-node.ts';
+import { forEachNodeWithProperty } from '../../graph/_internals/prop-index.ts';
 import type { MatchView } from './pattern.ts';
 import { CHECK_EDGE, CHECK_NODE, EXPAND, SCAN_EDGE, SCAN_NODE, VAR_EXPAND, planFor } from './planner.ts';
 import type { Plan, Step } from './planner.ts';
@@ -23,6 +25,17 @@ export class Search implements MatchView {
   view!: GraphView;
   plan!: Plan;
   outer: Search | null = null;
+  /**
+   * Bind unconstrained nodes reached through edges by id only (their record
+   * slot holds PENDING until read): set by callers reading a committed version.
+   */
+  lazy = false;
+  /**
+   * Take scan candidates from the property index (committed versions only).
+   * It changes the order matches come in, so only callers that promise no
+   * order (GQL, counting) set it; rules keep the scan order.
+   */
+  indexed = false;
   onMatch: (s: Search) => boolean = () => true;
   stopped = false;
   private readonly visitors: Visitor[] = [];
@@ -50,6 +63,8 @@ export class Search implements MatchView {
     this.edgeIds.fill(undefined);
     this.paths.fill(undefined);
     this.outer = null;
+    this.lazy = false;
+    this.indexed = false;
     this.stopped = false;
     this.onMatch = noop;
     this.view = undefined as unknown as GraphView;
@@ -74,7 +89,28 @@ export class Search implements MatchView {
     const x = this.cp.vars.get(v);
     const r = x !== undefined && x.kind === 'node' ? this.nodeRecs[x.slot] : undefined;
     if (r === undefined) throw new RuleError('INVALID_BINDING', `MatchView.node: "${v}" is not a bound node variable`);
+    return r === PENDING ? this.recAt(x!.slot) : r;
+  }
+
+  /** The record bound at a node slot, read now if it was bound lazily. */
+  recAt(slot: number): NodeRecord {
+    let r = this.nodeRecs[slot]!;
+    if (r === PENDING) {
+      r = this.view.getNode(this.nodeIds[slot]!)!;
+      this.nodeRecs[slot] = r;
+    }
     return r;
+  }
+
+  /** The node bound at a slot: its record, or a LazyNode when it has not been read. */
+  nodeValue(slot: number): NodeRecord {
+    const r = this.nodeRecs[slot]!;
+    return r === PENDING ? new LazyNode(this.nodeIds[slot]!, this.view) : r;
+  }
+
+  /** Reads every lazily bound record (before the slots are copied out). */
+  resolve(): void {
+    for (let i = 0; i < this.nodeCount; i++) if (this.nodeRecs[i] === PENDING) this.recAt(i);
   }
   edge(v: string): EdgeRecord {
     const x = this.cp.vars.get(v);
@@ -118,7 +154,7 @@ export class Search implements MatchView {
       case CHECK_NODE: {
         const cn = this.cp.nodes[s.node];
         const id = this.nodeIds[s.node]!;
-        const rec = cn.ref >= 0 && this.outer !== null ? this.outer.nodeRecs[cn.ref] : this.view.getNode(id);
+        const rec = cn.ref >= 0 && this.outer !== null ? this.outer.recAt(cn.ref) : this.view.getNode(id);
         if (rec === undefined || !nodeOk(cn, rec) || (cn.ref < 0 && !this.nodeDistinct(s.node, id))) return;
         this.nodeRecs[s.node] = rec;
         this.next(i);
@@ -134,6 +170,13 @@ export class Search implements MatchView {
       }
       case SCAN_NODE: {
         const label = s.types[0];
+        const cn = this.cp.nodes[s.node];
+        // A property equality: the property index of a committed version (the visitor re-checks everything).
+        if (this.indexed && cn.propKeys.length > 0 && forEachNodeWithProperty(this.view, label, cn.propKeys[0], cn.propVals[0], this.visitor(i))) return;
+        if (this.indexed && cn.lookup !== undefined) {
+          const v = cn.lookup.value();
+          if (v !== undefined && forEachNodeWithProperty(this.view, label, cn.lookup.key, v, this.visitor(i))) return;
+        }
         if (label !== undefined) this.view.forEachNodeWithLabel(label, this.visitor(i));
         else this.view.forEachNode(this.visitor(i));
         return;
@@ -202,7 +245,8 @@ export class Search implements MatchView {
 
   /** An edge found by expansion from the bound `s.from`: `otherId` is its other end. */
   private tryOriented(i: number, ce: CEdge, rec: EdgeRecord, otherId: string): void {
-    if (!edgeOk(ce, rec) || !this.edgeDistinct(ce.slot, rec.id)) return;
+    // Expansion reads only the adjacency buckets of the edge's types: only properties and filters are left to check.
+    if ((!ce.typeOnly && !edgeOk(ce, rec)) || !this.edgeDistinct(ce.slot, rec.id)) return;
     const to = this.plan.steps[i].to;
     const toBound = this.nodeIds[to] !== undefined;
     if (toBound) {
@@ -212,9 +256,9 @@ export class Search implements MatchView {
       this.edgeRecs[ce.slot] = undefined;
       return;
     }
-    const other = this.view.getNode(otherId);
     const cn = this.cp.nodes[to];
-    if (other === undefined || !nodeOk(cn, other) || !this.nodeDistinct(to, otherId)) return;
+    const other = this.lazy && cn.free ? PENDING : this.view.getNode(otherId);
+    if (other === undefined || (other !== PENDING && !nodeOk(cn, other)) || !this.nodeDistinct(to, otherId)) return;
     this.edgeRecs[ce.slot] = rec;
     this.nodeIds[to] = otherId;
     this.nodeRecs[to] = other;
@@ -253,8 +297,9 @@ export class Search implements MatchView {
   }
 
   private bindNode(slot: number, id: string): boolean {
-    const rec = this.view.getNode(id);
-    if (rec === undefined || !nodeOk(this.cp.nodes[slot], rec) || !this.nodeDistinct(slot, id)) return false;
+    const cn = this.cp.nodes[slot];
+    const rec = this.lazy && cn.free ? PENDING : this.view.getNode(id);
+    if (rec === undefined || (rec !== PENDING && !nodeOk(cn, rec)) || !this.nodeDistinct(slot, id)) return false;
     this.nodeIds[slot] = id;
     this.nodeRecs[slot] = rec;
     return true;
@@ -374,6 +419,9 @@ export class Search implements MatchView {
 }
 
 const noop = (): boolean => true;
+
+/** The record slot of a node bound by id only (Search.lazy); read on demand. */
+const PENDING: NodeRecord = Object.freeze({ id: '', labels: Object.freeze([]), props: Object.freeze({}) });
 const IN_PASS = 1 << 16;
 
 function allowed(pairs: readonly number[], own: number, outer: number): boolean {

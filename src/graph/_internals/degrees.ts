@@ -1,0 +1,165 @@
+import * as champ from './champ.ts';
+import type { Adjacency, GraphValue } from './graph-value.ts';
+import { ValueView } from './value-view.ts';
+import { isCommittedView } from './view-kind.ts';
+export { isStoreView } from './view-kind.ts';
+import type { GraphView } from '../types.ts';
+
+/**
+ * Read-only access to the adjacency index's sizes, for aggregates that need
+ * degrees but not edges (the matcher's count pushdown). Nothing here writes;
+ * every function reads one GraphValue as it is.
+ */
+
+/** Per-type edge counts of one node in one direction (a bucket's type and size). */
+export interface TypeCount {
+  readonly type: string;
+  readonly size: number;
+}
+
+/** A node's incident edge counts by type, out (the node is src) and in (dst). A self-loop is in both. */
+export interface DegreeBuckets {
+  readonly out: readonly TypeCount[];
+  readonly in: readonly TypeCount[];
+}
+
+/** The value a store view reads, or undefined for a view of another kind. */
+function valueOf(view: GraphView): GraphValue | undefined {
+  // `value` is ValueView's protected accessor; this helper is part of the same layer.
+  return view instanceof ValueView ? (view as unknown as { readonly value: GraphValue }).value : undefined;
+}
+
+const NO_DEGREES: DegreeBuckets = Object.freeze({ out: Object.freeze([]), in: Object.freeze([]) });
+
+/**
+ * The degree buckets of one node (empty when it has no incident edge), or
+ * undefined when `view` is not a store view.
+ */
+export function degreesOf(view: GraphView, nodeId: string): DegreeBuckets | undefined {
+  const v = valueOf(view);
+  if (v === undefined) return undefined;
+  return champ.get(v.adj, nodeId) ?? NO_DEGREES;
+}
+
+/**
+ * The self-loops among a node's edges of `types` (null: any type): the edges
+ * present in both its out and in sets of one type. The two sets are walked
+ * together by their bitmaps (an edge sits at the same hash position in both)
+ * and entries compared by identity, so no edge record is read.
+ */
+export function selfLoops(degrees: DegreeBuckets, types: readonly string[] | null): number {
+  const a = degrees as Adjacency;
+  if (a.out.length === 0 || a.in.length === 0) return 0;
+  let n = 0;
+  for (const o of a.out) {
+    if (types !== null && !types.includes(o.type)) continue;
+    // A bucket that counts its self-loops (a proposed store change) answers at once.
+    const kept = (o as { readonly loops?: number }).loops;
+    if (typeof kept === 'number') {
+      n += kept;
+      continue;
+    }
+    for (const i of a.in) if (i.type === o.type) n += common(o.set, i.set, 0);
+  }
+  return n;
+}
+
+/** Entries (by value identity) common to two tries, both at hash depth `shift`. */
+function common(a: champ.ChampNode<unknown>, b: champ.ChampNode<unknown>, shift: number): number {
+  if (a === b) return champ.pairCount(a) > 0 || champ.childCount(a) > 0 ? countAll(a) : 0;
+  const adm = champ.datamapOf(a);
+  const anm = champ.nodemapOf(a);
+  const bdm = champ.datamapOf(b);
+  const bnm = champ.nodemapOf(b);
+  if ((adm === 0 && anm === 0) || (bdm === 0 && bnm === 0)) {
+    // A collision node (or an empty one): compare pair by pair.
+    if (champ.pairCount(a) === 0 || champ.pairCount(b) === 0) return 0;
+    return byLookup(a, b);
+  }
+  let n = 0;
+  const both = (adm | anm) & (bdm | bnm);
+  for (let bits = both; bits !== 0; bits &= bits - 1) {
+    const bit = bits & -bits;
+    const below = bit - 1;
+    if (adm & bit) {
+      const v = champ.valueAt(a, popcount(adm & below));
+      if (bdm & bit) n += champ.valueAt(b, popcount(bdm & below)) === v ? 1 : 0;
+      else n += holds(champ.childAt(b, popcount(bnm & below)), v) ? 1 : 0;
+    } else if (bdm & bit) {
+      n += holds(champ.childAt(a, popcount(anm & below)), champ.valueAt(b, popcount(bdm & below))) ? 1 : 0;
+    } else n += common(champ.childAt(a, popcount(anm & below)), champ.childAt(b, popcount(bnm & below)), shift + 4);
+  }
+  return n;
+}
+
+/** Whether a (small) subtree holds `v`: a scan by identity is cheaper than hashing the key. */
+function holds(node: champ.ChampNode<unknown>, v: unknown): boolean {
+  const p = champ.pairCount(node);
+  for (let i = 0; i < p; i++) if (champ.valueAt(node, i) === v) return true;
+  const c = champ.childCount(node);
+  for (let i = 0; i < c; i++) if (holds(champ.childAt(node, i), v)) return true;
+  return false;
+}
+
+/** Collision nodes: pairs compared one by one. */
+function byLookup(a: champ.ChampNode<unknown>, b: champ.ChampNode<unknown>): number {
+  const bs: unknown[] = [];
+  champ.forEach(b, (v) => void bs.push(v));
+  let n = 0;
+  champ.forEach(a, (v) => {
+    if (bs.includes(v)) n++;
+  });
+  return n;
+}
+
+function countAll(a: champ.ChampNode<unknown>): number {
+  let n = 0;
+  champ.forEach(a, () => void n++);
+  return n;
+}
+
+function popcount(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** Sums memoised per trie node (and per sum), for committed versions only. */
+const sums = new WeakMap<champ.ChampNode<Adjacency>, Map<string, number>>();
+
+/**
+ * The sum of `fn(nodeId, degrees)` over every node with an incident edge.
+ * On a committed version (its trie nodes never change) the sum of every
+ * adjacency-trie node is memoised under `key`, which must name everything
+ * `fn` computes: a later call on this version costs one lookup, and a call on
+ * a later version re-reads only the subtrees its commits changed (versions
+ * share the rest). On an open transaction nothing is memoised. Undefined when
+ * `view` is not a store view.
+ */
+export function sumDegrees(view: GraphView, key: string, fn: (nodeId: string, degrees: DegreeBuckets) => number): number | undefined {
+  const v = valueOf(view);
+  if (v === undefined) return undefined;
+  if (!isCommittedView(view)) {
+    let n = 0;
+    champ.forEach<Adjacency>(v.adj, (a, id) => void (n += fn(id, a)));
+    return n;
+  }
+  return memoSum(v.adj, key, fn);
+}
+
+function memoSum(node: champ.ChampNode<Adjacency>, key: string, fn: (nodeId: string, degrees: DegreeBuckets) => number): number {
+  let m = sums.get(node);
+  const hit = m?.get(key);
+  if (hit !== undefined) return hit;
+  let n = 0;
+  const p = champ.pairCount(node);
+  for (let i = 0; i < p; i++) n += fn(champ.keyAt(node, i), champ.valueAt(node, i));
+  const c = champ.childCount(node);
+  for (let i = 0; i < c; i++) n += memoSum(champ.childAt(node, i), key, fn);
+  if (m === undefined) {
+    m = new Map();
+    sums.set(node, m);
+  }
+  m.set(key, n);
+  return n;
+}
