@@ -84,10 +84,10 @@ describe('itonami on bad input', { timeout: 180_000 }, () => {
     expect(oneLine(future.stderr)).toMatch(/999/);
   });
 
-  it('worker says it is not available (no fake)', () => {
-    const r = itonami(['worker'], dir);
+  it('worker without a database names the missing option', () => {
+    const r = itonami(['worker'], dir, { ITONAMI_POSTGRES: '' });
     expect(r.code).toBe(2);
-    expect(oneLine(r.stderr)).toBe('itonami worker: not available yet: distributed mode needs the PostgreSQL backend, which this build does not have');
+    expect(oneLine(r.stderr)).toBe('itonami worker: --postgres <url> is required (or set ITONAMI_POSTGRES)');
   });
 
   it('--debug adds the stack', () => {

@@ -14,7 +14,7 @@ interface ClusterOptions {
 }
 
 function spec(opts: ClusterOptions): string {
-  const url = opts.postgres ?? process.env.ITONAMI_POSTGRES;
+  const url = opts.postgres ?? (process.env.ITONAMI_POSTGRES || undefined);
   if (url === undefined) throw new CliError('USAGE', 'itonami cluster: --postgres <url> is required (or set ITONAMI_POSTGRES)');
   return url.startsWith('postgres:') && !url.startsWith('postgres://') ? url : `postgres:${url}`;
 }

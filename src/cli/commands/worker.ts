@@ -43,7 +43,7 @@ export function workerCommand(program: Command, action: Action): void {
     .option('-q, --quiet', 'no log lines on stderr')
     .action((opts: WorkerOptions) =>
       action(async () => {
-        const url = opts.postgres ?? opts.db ?? process.env.ITONAMI_POSTGRES;
+        const url = opts.postgres ?? opts.db ?? (process.env.ITONAMI_POSTGRES || undefined);
         if (url === undefined) throw new CliError('USAGE', 'itonami worker: --postgres <url> is required (or set ITONAMI_POSTGRES)');
         const capacity = positiveInt('--capacity', opts.capacity, 2000);
         const leaseMs = positiveInt('--lease-ms', opts.leaseMs, 5000);
