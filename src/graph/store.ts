@@ -2,7 +2,7 @@ import type { CID } from 'multiformats/cid';
 import * as champ from './_internals/champ.ts';
 import { Draft, EMPTY_VALUE } from './_internals/graph-value.ts';
 import type { GraphValue } from './_internals/graph-value.ts';
-import { jsonEqual, ownJson } from './_internals/json.ts';
+import { adoptJson, jsonEqual, ownJson } from './_internals/json.ts';
 import { cidOf, rootDigest } from './_internals/merkle.ts';
 import { loadValue } from './_internals/load.ts';
 import type { BlockSink } from './_internals/merkle.ts';
@@ -247,7 +247,7 @@ export class Store implements TxHost {
 
   /** @internal */
   finish(tx: Transaction, meta: Json): CommitInfo {
-    const ownedMeta = ownJson('Transaction.commit: meta', meta);
+    const ownedMeta = tx.adoptMeta ? adoptJson('Transaction.commit: meta', meta) : ownJson('Transaction.commit: meta', meta);
     if (tx.dropped !== null) for (const id of tx.dropped) {
       if (champ.get(tx.draft.nodes, id) !== undefined) continue; // re-added later in the same transaction
       const a = champ.get(tx.draft.adj, id);

@@ -1,7 +1,7 @@
 import * as champ from './_internals/champ.ts';
 import { Draft } from './_internals/graph-value.ts';
 import type { GraphValue } from './_internals/graph-value.ts';
-import { ownProps } from './_internals/json.ts';
+import { mergeOwnedProps, ownProps } from './_internals/json.ts';
 import { EdgeRec, NodeRec, normLabels } from './_internals/records.ts';
 import { ValueView } from './_internals/value-view.ts';
 import type { Op } from './backend.ts';
@@ -18,6 +18,12 @@ export type Isolation = 'serializable' | 'snapshot';
 
 export interface TransactionOptions {
   isolation?: Isolation;
+  /**
+   * The caller hands the commit's meta over: it is validated and deep-frozen
+   * in place instead of copied, so the caller must not change it afterwards
+   * (changing it throws). For writers that build a fresh meta per commit.
+   */
+  adoptMeta?: boolean;
 }
 
 /** The store side of a transaction (implemented by Store). */
@@ -41,6 +47,7 @@ export class Transaction extends ValueView {
   /** @internal */ readonly ops: Op[] = [];
   /** @internal */ readonly reads: string[] | null;
   /** @internal */ dropped: Set<string> | null = null;
+  /** @internal */ readonly adoptMeta: boolean;
   private closed = false;
 
   /** @internal */
@@ -54,6 +61,7 @@ export class Transaction extends ValueView {
     this.tx = base;
     this.draft = new Draft(baseValue);
     this.reads = options.isolation === 'snapshot' ? null : [];
+    this.adoptMeta = options.adoptMeta === true;
   }
 
   /** The TxId this transaction started from. */
@@ -114,9 +122,10 @@ export class Transaction extends ValueView {
 
   addNode(id: string, labels?: Iterable<string>, props?: Props): NodeRecord {
     this.check('addNode', id);
-    if (champ.get(this.draft.nodes, id) !== undefined) throw new GraphError('DUPLICATE_ID', `Transaction.addNode: node "${id}" already exists`);
+    const h = champ.hashing.hash(id);
+    if (champ.get(this.draft.nodes, id, h) !== undefined) throw new GraphError('DUPLICATE_ID', `Transaction.addNode: node "${id}" already exists`);
     const rec = new NodeRec(id, labelsOf('addNode', id, labels), ownProps(`Transaction.addNode: node "${id}"`, props));
-    this.draft.putNode(rec, undefined);
+    this.draft.putNode(rec, undefined, h);
     this.dropped?.delete(id);
     this.ops.push({ op: 'addNode', node: rec });
     return rec;
@@ -125,11 +134,12 @@ export class Transaction extends ValueView {
   addEdge(id: string, type: string, src: string, dst: string, props?: Props): EdgeRecord {
     this.check('addEdge', id);
     if (typeof type !== 'string' || type === '') throw new GraphError('INVALID_ARGUMENT', `Transaction.addEdge: edge "${id}" needs a non-empty type`);
-    if (champ.get(this.draft.edges, id) !== undefined) throw new GraphError('DUPLICATE_ID', `Transaction.addEdge: edge "${id}" already exists`);
+    const h = champ.hashing.hash(id);
+    if (champ.get(this.draft.edges, id, h) !== undefined) throw new GraphError('DUPLICATE_ID', `Transaction.addEdge: edge "${id}" already exists`);
     if (champ.get(this.draft.nodes, src) === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.addEdge: edge "${id}" starts at missing node "${src}"`);
     if (champ.get(this.draft.nodes, dst) === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.addEdge: edge "${id}" ends at missing node "${dst}"`);
     const rec = new EdgeRec(id, type, src, dst, ownProps(`Transaction.addEdge: edge "${id}"`, props));
-    this.draft.putEdge(rec);
+    this.draft.putEdge(rec, h);
     this.ops.push({ op: 'addEdge', edge: rec });
     return rec;
   }
@@ -137,21 +147,29 @@ export class Transaction extends ValueView {
   /** Replaces the labels and/or the properties of a node (omitted parts stay). */
   updateNode(id: string, update: { labels?: Iterable<string>; props?: Props }): NodeRecord {
     this.check('updateNode', id);
-    const before = champ.get(this.draft.nodes, id);
+    const h = champ.hashing.hash(id);
+    const before = champ.get(this.draft.nodes, id, h);
     if (before === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.updateNode: node "${id}" does not exist`);
     const labels = update.labels === undefined ? before.labels : labelsOf('updateNode', id, update.labels);
     const props = update.props === undefined ? before.props : ownProps(`Transaction.updateNode: node "${id}"`, update.props);
     const rec = new NodeRec(id, labels, props);
-    this.draft.putNode(rec, before);
+    this.draft.putNode(rec, before, h);
     this.ops.push({ op: 'updateNode', before, node: rec });
     return rec;
   }
 
   /** Sets some properties of a node, keeping the others; `undefined` removes one. */
   mergeNodeProps(id: string, props: { readonly [key: string]: Json | undefined }): NodeRecord {
-    const before = this.getNode(id);
+    this.reads?.push('n:' + id);
+    const h = champ.hashing.hash(id);
+    const before = champ.get(this.draft.nodes, id, h);
     if (before === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.mergeNodeProps: node "${id}" does not exist`);
-    return this.updateNode(id, { props: merged(before.props, props) });
+    this.check('updateNode', id);
+    // Only the patched values need validating: the others are the stored (owned) ones.
+    const rec = new NodeRec(id, before.labels, mergeOwnedProps(`Transaction.updateNode: node "${id}"`, before.props, props));
+    this.draft.putNode(rec, before, h);
+    this.ops.push({ op: 'updateNode', before, node: rec });
+    return rec;
   }
 
   /** Replaces the properties of an edge. */
@@ -166,9 +184,14 @@ export class Transaction extends ValueView {
   }
 
   mergeEdgeProps(id: string, props: { readonly [key: string]: Json | undefined }): EdgeRecord {
-    const before = this.getEdge(id);
+    this.reads?.push('e:' + id);
+    const before = champ.get(this.draft.edges, id);
     if (before === undefined) throw new GraphError('EDGE_NOT_FOUND', `Transaction.mergeEdgeProps: edge "${id}" does not exist`);
-    return this.updateEdge(id, { props: merged(before.props, props) });
+    this.check('updateEdge', id);
+    const rec = new EdgeRec(id, before.type, before.src, before.dst, mergeOwnedProps(`Transaction.updateEdge: edge "${id}"`, before.props, props));
+    this.draft.putEdge(rec);
+    this.ops.push({ op: 'updateEdge', before, edge: rec });
+    return rec;
   }
 
   /**
@@ -178,18 +201,20 @@ export class Transaction extends ValueView {
    */
   dropNode(id: string): void {
     this.check('dropNode', id);
-    const before = champ.get(this.draft.nodes, id);
+    const h = champ.hashing.hash(id);
+    const before = champ.get(this.draft.nodes, id, h);
     if (before === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.dropNode: node "${id}" does not exist`);
-    this.draft.removeNode(before);
+    this.draft.removeNode(before, h);
     (this.dropped ??= new Set()).add(id);
     this.ops.push({ op: 'dropNode', node: before });
   }
 
   dropEdge(id: string): void {
     this.check('dropEdge', id);
-    const before = champ.get(this.draft.edges, id);
+    const h = champ.hashing.hash(id);
+    const before = champ.get(this.draft.edges, id, h);
     if (before === undefined) throw new GraphError('EDGE_NOT_FOUND', `Transaction.dropEdge: edge "${id}" does not exist`);
-    this.draft.removeEdge(before);
+    this.draft.removeEdge(before, h);
     this.ops.push({ op: 'dropEdge', edge: before });
   }
 
@@ -221,16 +246,6 @@ function labelsOf(method: string, id: string, labels: Iterable<string> | undefin
   const out = normLabels(labels);
   for (const l of out) {
     if (typeof l !== 'string' || l === '') throw new GraphError('INVALID_ARGUMENT', `Transaction.${method}: node "${id}" has an invalid label ${JSON.stringify(l)}`);
-  }
-  return out;
-}
-
-function merged(base: Props, patch: { readonly [key: string]: Json | undefined }): Props {
-  const out: Record<string, Json> = { ...base };
-  for (const k of Object.keys(patch)) {
-    const v = patch[k];
-    if (v === undefined) delete out[k];
-    else out[k] = v;
   }
   return out;
 }

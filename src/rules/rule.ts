@@ -186,7 +186,7 @@ export class Rule {
       const keys = Object.keys(x.set ?? {});
       return { setKeys: keys, setVals: keys.map((k) => x.set![k]) };
     };
-    this.newNodes = created.map((n) => ({ var: n.var, pos: def.nodes.indexOf(n), labels: [...(n.labels ?? [])], props: n.props ?? {}, ...setOf(n) }));
+    this.newNodes = created.map((n) => ({ var: n.var, pos: def.nodes.indexOf(n), labels: Object.freeze([...new Set(n.labels ?? [])].sort()), props: n.props ?? {}, ...setOf(n) }));
     const end = (e: RuleEdge, v: string): number => {
       const a = action.get(v);
       if (a === undefined) bad(`edge "${e.var}" names unknown node "${v}"`);

@@ -302,3 +302,48 @@ describe('property ownership', () => {
     expect(() => s.transact((tx) => void tx.addNode('y', [], foreign))).toThrowError(/NaN/);
   });
 });
+
+describe('fast write paths', () => {
+  it('mergeNodeProps validates and copies only the patched values; the others stay shared', () => {
+    const s = new Store();
+    s.transact((tx) => void tx.addNode('x', ['A'], { keep: { deep: [1, 2] }, drop: 1, change: 'a' }));
+    const before = s.head().getNode('x')!.props as { keep: unknown };
+    const patch = { change: { v: [1] }, drop: undefined, added: -0 };
+    s.transact((tx) => void tx.mergeNodeProps('x', patch));
+    const after = s.head().getNode('x')!.props as Record<string, unknown>;
+    expect(after).toEqual({ keep: { deep: [1, 2] }, change: { v: [1] }, added: 0 });
+    expect(Object.keys(after)).toEqual(['keep', 'change', 'added']);
+    expect(after.keep).toBe(before.keep);
+    expect(after.change).not.toBe(patch.change); // copied
+    expect(Object.isFrozen(after.change)).toBe(true);
+    patch.change.v.push(2);
+    expect(s.head().getNode('x')!.props.change).toEqual({ v: [1] });
+    // A copy of a stored value that carries its hidden properties over is validated again.
+    const sneaky = Object.create(Object.prototype, Object.getOwnPropertyDescriptors(before)) as Record<string, unknown>;
+    Object.defineProperty(sneaky, 'bad', { value: undefined, enumerable: true });
+    expect(() => s.transact((tx) => void tx.updateNode('x', { props: sneaky as never }))).toThrowError(/undefined/);
+    expect(() => s.transact((tx) => void tx.mergeNodeProps('x', { bad: Number.NaN }))).toThrowError(/NaN/);
+    expect(() => s.transact((tx) => void tx.mergeNodeProps('nope', { a: 1 }))).toThrowError(/does not exist/);
+    s.transact((tx) => void tx.mergeNodeProps('x', { keep: undefined, change: undefined, added: undefined }));
+    expect(s.head().getNode('x')!.props).toEqual({});
+  });
+
+  it('adoptMeta: the meta is validated and frozen in place, not copied', () => {
+    const s = new Store();
+    const meta = { a: [1, { b: 'c' }], n: null };
+    const c = s.begin({ adoptMeta: true }).commit(meta);
+    expect(c.meta).toBe(meta);
+    expect(Object.isFrozen(meta.a[1])).toBe(true);
+    expect(s.history(1, 1)[0].meta).toEqual({ a: [1, { b: 'c' }], n: null });
+    const z = { n: -0, l: [-0] };
+    expect(s.begin({ adoptMeta: true }).commit(z).meta).toEqual({ n: 0, l: [0] });
+    expect(Object.is(z.n, 0)).toBe(true);
+    const bad = s.begin({ adoptMeta: true });
+    expect(() => bad.commit({ x: undefined } as never)).toThrowError(/undefined/);
+    expect(s.headTx).toBe(2);
+    const plain = { p: 1 };
+    const c2 = s.begin().commit(plain);
+    expect(c2.meta).not.toBe(plain);
+    expect(Object.isFrozen(plain)).toBe(false);
+  });
+});

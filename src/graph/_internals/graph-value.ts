@@ -100,62 +100,66 @@ export class Draft implements GraphValue {
     return c;
   }
 
-  putNode(rec: NodeRec, before: NodeRec | undefined): void {
+  // Each write hashes every key once (ids are long strings) and hands the
+  // hash to every trie it touches; `hash` arguments are the caller's, if known.
+
+  putNode(rec: NodeRec, before: NodeRec | undefined, hash: number = champ.hashing.hash(rec.id)): void {
     const c = this.ch();
-    this.nodes = champ.set(this.nodes, rec.id, rec, this.edit, c);
+    this.nodes = champ.set(this.nodes, rec.id, rec, this.edit, c, hash);
     if (c.added) this.nodeCount++;
     if (before !== undefined) {
-      for (const l of before.labels) if (!rec.labels.includes(l)) this.byLabel = indexRemove(this.byLabel, l, rec.id, this.edit, this.ch());
+      for (const l of before.labels) if (!rec.labels.includes(l)) this.byLabel = indexRemove(this.byLabel, l, rec.id, this.edit, this.ch(), hash);
     }
-    for (const l of rec.labels) this.byLabel = indexPut(this.byLabel, l, rec.id, rec, this.edit, this.ch());
+    for (const l of rec.labels) this.byLabel = indexPut(this.byLabel, l, rec.id, rec, this.edit, this.ch(), hash);
   }
 
-  removeNode(rec: NodeRec): void {
+  removeNode(rec: NodeRec, hash: number = champ.hashing.hash(rec.id)): void {
     const c = this.ch();
-    this.nodes = champ.remove(this.nodes, rec.id, this.edit, c);
+    this.nodes = champ.remove(this.nodes, rec.id, this.edit, c, hash);
     if (c.removed) this.nodeCount--;
-    for (const l of rec.labels) this.byLabel = indexRemove(this.byLabel, l, rec.id, this.edit, this.ch());
+    for (const l of rec.labels) this.byLabel = indexRemove(this.byLabel, l, rec.id, this.edit, this.ch(), hash);
   }
 
-  putEdge(rec: EdgeRec): void {
+  putEdge(rec: EdgeRec, hash: number = champ.hashing.hash(rec.id)): void {
     const c = this.ch();
-    this.edges = champ.set(this.edges, rec.id, rec, this.edit, c);
+    this.edges = champ.set(this.edges, rec.id, rec, this.edit, c, hash);
     if (c.added) this.edgeCount++;
-    this.byType = indexPut(this.byType, rec.type, rec.id, rec, this.edit, this.ch());
-    this.adjPut(rec.src, 'out', rec);
-    this.adjPut(rec.dst, 'in', rec);
+    this.byType = indexPut(this.byType, rec.type, rec.id, rec, this.edit, this.ch(), hash);
+    this.adjPut(rec.src, 'out', rec, hash);
+    this.adjPut(rec.dst, 'in', rec, hash);
   }
 
-  removeEdge(rec: EdgeRec): void {
+  removeEdge(rec: EdgeRec, hash: number = champ.hashing.hash(rec.id)): void {
     const c = this.ch();
-    this.edges = champ.remove(this.edges, rec.id, this.edit, c);
+    this.edges = champ.remove(this.edges, rec.id, this.edit, c, hash);
     if (c.removed) this.edgeCount--;
-    this.byType = indexRemove(this.byType, rec.type, rec.id, this.edit, this.ch());
-    this.adjRemove(rec.src, 'out', rec);
-    this.adjRemove(rec.dst, 'in', rec);
+    this.byType = indexRemove(this.byType, rec.type, rec.id, this.edit, this.ch(), hash);
+    this.adjRemove(rec.src, 'out', rec, hash);
+    this.adjRemove(rec.dst, 'in', rec, hash);
   }
 
   private ownAdj(nodeId: string): Adjacency {
-    const a = champ.get(this.adj, nodeId);
+    const h = champ.hashing.hash(nodeId);
+    const a = champ.get(this.adj, nodeId, h);
     if (a !== undefined && a.edit === this.edit) return a;
     const next: Adjacency = a === undefined ? { out: NO_BUCKETS, in: NO_BUCKETS, edit: this.edit } : { out: a.out, in: a.in, edit: this.edit };
-    this.adj = champ.set(this.adj, nodeId, next, this.edit, this.ch());
+    this.adj = champ.set(this.adj, nodeId, next, this.edit, this.ch(), h);
     return next;
   }
 
-  private adjPut(nodeId: string, dir: 'out' | 'in', rec: EdgeRec): void {
+  private adjPut(nodeId: string, dir: 'out' | 'in', rec: EdgeRec, hash: number): void {
     const a = this.ownAdj(nodeId);
     const buckets = a[dir];
     let i = 0;
     while (i < buckets.length && buckets[i].type !== rec.type) i++;
     const c = this.ch();
     if (i === buckets.length) {
-      const set = champ.set(champ.emptyNode<EdgeRec>(), rec.id, rec, this.edit, c);
+      const set = champ.set(champ.emptyNode<EdgeRec>(), rec.id, rec, this.edit, c, hash);
       a[dir] = [...buckets, { type: rec.type, size: 1, set, edit: this.edit }];
       return;
     }
     const b = buckets[i];
-    const set = champ.set(b.set, rec.id, rec, this.edit, c);
+    const set = champ.set(b.set, rec.id, rec, this.edit, c, hash);
     const size = b.size + (c.added ? 1 : 0);
     if (b.edit === this.edit) {
       b.set = set;
@@ -167,7 +171,7 @@ export class Draft implements GraphValue {
     }
   }
 
-  private adjRemove(nodeId: string, dir: 'out' | 'in', rec: EdgeRec): void {
+  private adjRemove(nodeId: string, dir: 'out' | 'in', rec: EdgeRec, hash: number): void {
     const a = this.ownAdj(nodeId);
     const buckets = a[dir];
     let i = 0;
@@ -175,7 +179,7 @@ export class Draft implements GraphValue {
     if (i === buckets.length) return;
     const b = buckets[i];
     const c = this.ch();
-    const set = champ.remove(b.set, rec.id, this.edit, c);
+    const set = champ.remove(b.set, rec.id, this.edit, c, hash);
     if (!c.removed) return;
     if (b.size === 1) {
       a[dir] = buckets.filter((_, j) => j !== i);
@@ -191,14 +195,14 @@ export class Draft implements GraphValue {
   }
 }
 
-function indexPut<V>(index: ChampNode<Counted<V>>, key: string, id: string, value: V, edit: Edit, c: champ.Change): ChampNode<Counted<V>> {
+function indexPut<V>(index: ChampNode<Counted<V>>, key: string, id: string, value: V, edit: Edit, c: champ.Change, idHash: number): ChampNode<Counted<V>> {
   const entry = champ.get(index, key);
   const inner = champ.newChange();
   if (entry === undefined) {
-    const set = champ.set(champ.emptyNode<V>(), id, value, edit, inner);
+    const set = champ.set(champ.emptyNode<V>(), id, value, edit, inner, idHash);
     return champ.set(index, key, { size: 1, set, edit }, edit, c);
   }
-  const set = champ.set(entry.set, id, value, edit, inner);
+  const set = champ.set(entry.set, id, value, edit, inner, idHash);
   if (set === entry.set && !inner.added) return index;
   const size = entry.size + (inner.added ? 1 : 0);
   if (entry.edit === edit) {
@@ -209,11 +213,11 @@ function indexPut<V>(index: ChampNode<Counted<V>>, key: string, id: string, valu
   return champ.set(index, key, { size, set, edit }, edit, c);
 }
 
-function indexRemove<V>(index: ChampNode<Counted<V>>, key: string, id: string, edit: Edit, c: champ.Change): ChampNode<Counted<V>> {
+function indexRemove<V>(index: ChampNode<Counted<V>>, key: string, id: string, edit: Edit, c: champ.Change, idHash: number): ChampNode<Counted<V>> {
   const entry = champ.get(index, key);
   if (entry === undefined) return index;
   const inner = champ.newChange();
-  const set = champ.remove(entry.set, id, edit, inner);
+  const set = champ.remove(entry.set, id, edit, inner, idHash);
   if (!inner.removed) return index;
   if (entry.size === 1) return champ.remove(index, key, edit, c);
   if (entry.edit === edit) {

@@ -9,7 +9,7 @@ import type { Json, Props } from '../types.ts';
  */
 export function ownProps(where: string, props: unknown): Props {
   if (props === undefined || props === null) return EMPTY_PROPS;
-  if (OWNED.has(props as object)) return props as Props;
+  if (typeof props === 'object' && isOwned(props)) return props as Props;
   if (!isPlainObject(props)) throw new GraphError('INVALID_PROPERTY', `${where}: properties must be a plain object, got ${describe(props)}`);
   const keys = Object.keys(props);
   if (keys.length === 0) return EMPTY_PROPS;
@@ -20,15 +20,51 @@ export function ownProps(where: string, props: unknown): Props {
 }
 
 /**
- * Values this module validated and froze. Frozen values cannot change, so
- * when one comes back (a record's props, or the unchanged parts of an immer
- * result built from them) it is reused as it is instead of copied again.
+ * `base` (props this module owns) with `patch` applied (`undefined` removes a
+ * key), as owned props: only the patched values are validated and copied, the
+ * rest is shared with `base`. Key order is base's, then new keys.
  */
-const OWNED = new WeakSet<object>();
+export function mergeOwnedProps(where: string, base: Props, patch: { readonly [key: string]: unknown }): Props {
+  const out: Record<string, Json> = {};
+  const stack = new Set<object>();
+  let n = 0;
+  for (const k of Object.keys(base)) {
+    if (Object.prototype.hasOwnProperty.call(patch, k)) {
+      const v = patch[k];
+      if (v === undefined) continue;
+      out[k] = own(where, k, v, stack, true);
+    } else out[k] = base[k];
+    n++;
+  }
+  for (const k of Object.keys(patch)) {
+    if (Object.prototype.hasOwnProperty.call(base, k)) continue;
+    const v = patch[k];
+    if (v === undefined) continue;
+    out[k] = own(where, k, v, stack, true);
+    n++;
+  }
+  return n === 0 ? EMPTY_PROPS : owned(out, true);
+}
+
+/**
+ * Values this module validated and froze carry a non-enumerable symbol
+ * property whose value is the object itself. Frozen values cannot change, so
+ * when one comes back (a record's props, or the unchanged parts of an immer
+ * result built from them) it is reused as it is instead of copied again. The
+ * mark is invisible to keys, spreads, JSON and structured clones, and a copy
+ * that does carry it over (a descriptor copy) is not mistaken for the
+ * original: the mark must point at the object that holds it. (Cheaper than a
+ * WeakSet: no table to grow, nothing for the collector to trace as ephemerons.)
+ */
+const OWNED: unique symbol = Symbol('itonami.owned');
+
+function isOwned(v: object): boolean {
+  return (v as { [OWNED]?: unknown })[OWNED] === v;
+}
 
 function owned<T extends object>(v: T, track: boolean): T {
+  if (track) Object.defineProperty(v, OWNED, { value: v });
   Object.freeze(v);
-  if (track) OWNED.add(v);
   return v;
 }
 
@@ -37,6 +73,57 @@ export function ownJson(where: string, value: unknown): Json {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   // Metadata never comes back as properties: no need to remember it as owned.
   return own(where, 'value', value, new Set(), false);
+}
+
+/**
+ * Validates a JSON-like value that the caller hands over and deep-freezes it
+ * in place (no copy): what `ownJson` checks, without the copy. Values this
+ * module owns already are shared as they are; -0 becomes 0 (in place, unless
+ * its container is frozen already: then it is refused).
+ */
+export function adoptJson(where: string, value: unknown): Json {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'object') {
+    adopt(where, 'value', value, new Set());
+    return value as Json;
+  }
+  return own(where, 'value', value, new Set(), false);
+}
+
+function adopt(where: string, path: string, v: object, stack: Set<object>): void {
+  if (isOwned(v)) return;
+  if (stack.has(v)) throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} contains a cycle`);
+  stack.add(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) adoptIn(where, `${path}[${i}]`, v as unknown as Record<number, unknown>, i, stack);
+  } else if (isPlainObject(v)) {
+    for (const k of Object.keys(v)) adoptIn(where, `${path}.${k}`, v, k, stack);
+  } else {
+    throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} is ${describe(v)}, which is not JSON-like`);
+  }
+  stack.delete(v);
+  Object.freeze(v);
+}
+
+function adoptIn(where: string, path: string, parent: Record<string | number, unknown>, key: string | number, stack: Set<object>): void {
+  const x = parent[key];
+  switch (typeof x) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(x)) throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} is ${x}, which is not a JSON number`);
+      if (Object.is(x, -0)) {
+        if (Object.isFrozen(parent)) throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} is -0 in a frozen object, which adopted metadata cannot rewrite to 0`);
+        parent[key] = 0;
+      }
+      return;
+    case 'object':
+      if (x !== null) adopt(where, path, x, stack);
+      return;
+    default:
+      throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} is ${describe(x)}, which is not JSON-like`);
+  }
 }
 
 export const EMPTY_PROPS: Props = owned({}, true);
@@ -51,7 +138,7 @@ function own(where: string, path: string, v: unknown, stack: Set<object>, track:
       return v === 0 ? 0 : v;
     case 'object': {
       if (v === null) return null;
-      if (OWNED.has(v)) return v as Json;
+      if (isOwned(v)) return v as Json;
       if (stack.has(v)) throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} contains a cycle`);
       stack.add(v);
       let result: Json;

@@ -28,6 +28,8 @@ export class EdgeRec implements EdgeRecord {
 /** Sorted, de-duplicated, frozen label list. */
 export function normLabels(labels: Iterable<string> | undefined): readonly string[] {
   if (labels === undefined) return NO_LABELS;
+  // A frozen list that is sorted and free of duplicates already (a rule's labels) is kept as it is.
+  if (Array.isArray(labels) && Object.isFrozen(labels) && labels.length > 0 && sortedUnique(labels)) return labels;
   const arr = Array.from(new Set(labels));
   if (arr.length === 0) return NO_LABELS;
   arr.sort();
@@ -35,3 +37,11 @@ export function normLabels(labels: Iterable<string> | undefined): readonly strin
 }
 
 const NO_LABELS: readonly string[] = Object.freeze([]);
+
+function sortedUnique(labels: readonly unknown[]): boolean {
+  for (let i = 0; i < labels.length; i++) {
+    if (typeof labels[i] !== 'string') return false;
+    if (i > 0 && !((labels[i - 1] as string) < (labels[i] as string))) return false;
+  }
+  return true;
+}

@@ -85,6 +85,104 @@ export function triggerPhases(def: RuleDef): TokenPhase[][] {
   return out;
 }
 const step = (v: string, op?: string): RuleNode => (op === undefined ? { var: v, labels: ['Step'] } : { var: v, labels: ['Step'], props: { op } });
+/** Ops accepted by `where` filters on Step nodes (for tokenNeeds). */
+const OP_FILTERS = new WeakMap<object, readonly string[]>();
+/** A Step filter `where` that accepts these ops (and, with `also`, only steps that pass it too). */
+const stepWhere = (ops: readonly string[], also?: (n: NodeRecord) => boolean): ((n: NodeRecord) => boolean) => {
+  const where = also === undefined ? (n: NodeRecord): boolean => ops.includes(n.props.op as string) : (n: NodeRecord): boolean => ops.includes(n.props.op as string) && also(n);
+  OP_FILTERS.set(where, ops);
+  return where;
+};
+
+/**
+ * What one left-hand-side Token of an internal rule needs of some token of
+ * the execution: a necessary condition for the rule to apply, read off the
+ * rule's pattern (null: no constraint). The engine skips rules whose needs no
+ * token meets, so the cascade tries only rules that may apply.
+ */
+export interface TokenNeed {
+  readonly phases: readonly string[] | null;
+  /** `op` of the Step the token is AT. */
+  readonly ops: readonly string[] | null;
+  /** The token has no parent (no outgoing PARENT edge). */
+  readonly root: boolean | null;
+  /** The token has child tokens (an incoming PARENT edge). */
+  readonly kids: boolean | null;
+  /** The token's Step has a NEXT sibling. */
+  readonly next: boolean | null;
+}
+
+/** What the engine knows of one token when it checks TokenNeeds. */
+export interface TokenState {
+  readonly phase: string;
+  readonly op: string | null;
+  readonly root: boolean;
+  readonly kids: boolean;
+  readonly next: boolean;
+}
+
+export function meetsNeed(n: TokenNeed, t: TokenState): boolean {
+  return (
+    (n.phases === null || n.phases.includes(t.phase)) &&
+    (n.ops === null || (t.op !== null && n.ops.includes(t.op))) &&
+    (n.root === null || n.root === t.root) &&
+    (n.kids === null || n.kids === t.kids) &&
+    (n.next === null || n.next === t.next)
+  );
+}
+
+/**
+ * The TokenNeeds of a rule, one per matched Token (the tokens of a rule all
+ * belong to the execution `e`, as with triggerPhases). Derived only
+ * from what the pattern requires: the token's phase, the op of the Step it is
+ * AT, PARENT edges to and from it, NACs that forbid children or a NEXT
+ * sibling, and the DPO dangling condition (a deleted token keeps no edge the
+ * rule does not delete).
+ */
+export function tokenNeeds(def: RuleDef): TokenNeed[] {
+  const out: TokenNeed[] = [];
+  const edges = (def.edges ?? []).filter((e) => (e.action ?? 'preserve') !== 'create' && (e.direction === undefined || e.direction === 'out'));
+  const typeIs = (e: RuleEdge, t: string): boolean => e.type === t || (e.type === undefined && e.types?.length === 1 && e.types[0] === t);
+  const nodeDef = (v: string): RuleNode | undefined => def.nodes.find((n) => n.var === v);
+  // A NAC that forbids one edge of `type` between a fresh unconstrained node and `v` (at `end`).
+  const forbids = (v: string, type: string, end: 'src' | 'dst'): boolean =>
+    (def.nacs ?? []).some((nac) => {
+      if ((nac.guards?.length ?? 0) > 0 || (nac.edges?.length ?? 0) !== 1 || (nac.nodes?.length ?? 0) !== 1) return false;
+      const x = nac.nodes![0];
+      const e = nac.edges![0];
+      if ((x.labels?.length ?? 0) > 0 || x.props !== undefined || x.where !== undefined) return false;
+      if (e.direction !== undefined && e.direction !== 'out') return false;
+      if (!(e.types?.length === 1 && e.types[0] === type) || e.props !== undefined || e.where !== undefined) return false;
+      return end === 'dst' ? e.dst === v && e.src === x.var : e.src === v && e.dst === x.var;
+    });
+  for (const n of def.nodes) {
+    if ((n.action ?? 'preserve') === 'create' || !(n.labels ?? []).includes('Token')) continue;
+    const phases = typeof n.props?.phase === 'string' ? [n.props.phase] : n.where !== undefined && PHASE_FILTERS.has(n.where) ? [...PHASE_FILTERS.get(n.where)!] : null;
+    let ops: readonly string[] | null = null;
+    let next: boolean | null = null;
+    for (const a of edges) {
+      if (!typeIs(a, 'AT') || a.src !== n.var) continue;
+      const s = nodeDef(a.dst);
+      if (s === undefined) continue;
+      if (typeof s.props?.op === 'string') ops = [s.props.op];
+      else if (s.where !== undefined && OP_FILTERS.has(s.where)) ops = OP_FILTERS.get(s.where)!;
+      if (edges.some((e) => typeIs(e, 'NEXT') && e.src === s.var)) next = true;
+      else if (forbids(s.var, 'NEXT', 'src')) next = false;
+    }
+    let root: boolean | null = null;
+    let kids: boolean | null = null;
+    if (edges.some((e) => typeIs(e, 'PARENT') && e.src === n.var)) root = false;
+    if (edges.some((e) => typeIs(e, 'PARENT') && e.dst === n.var)) kids = true;
+    else if (forbids(n.var, 'PARENT', 'dst')) kids = false;
+    if (n.action === 'delete' && (def.mode ?? 'dpo') === 'dpo') {
+      const deleted = edges.filter((e) => e.action === 'delete' && typeIs(e, 'PARENT'));
+      if (root === null && !deleted.some((e) => e.src === n.var)) root = true;
+      if (kids === null && !deleted.some((e) => e.dst === n.var)) kids = false;
+    }
+    out.push({ phases, ops, root, kids, next });
+  }
+  return out;
+}
 const own = (t: string, action?: 'delete'): RuleEdge => ({ var: `${t}_own`, src: 'e', dst: t, type: 'OWNS', action });
 const at = (t: string, s: string, action?: 'delete'): RuleEdge => ({ var: `${t}_at`, src: t, dst: s, type: 'AT', action });
 const up = (c: string, p: string, action?: 'delete'): RuleEdge => ({ var: `${c}_up`, src: c, dst: p, type: 'PARENT', action });
@@ -291,7 +389,7 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
   });
   def({
     name: 'child.done',
-    nodes: [E, { ...tok('c', 'done'), action: 'delete' }, step('s'), { ...tok('p', 'active'), set: { phase: 'done' } }, { var: 'ps', labels: ['Step'], where: (n) => n.props.op === 'seq' || n.props.op === 'decision' }],
+    nodes: [E, { ...tok('c', 'done'), action: 'delete' }, step('s'), { ...tok('p', 'active'), set: { phase: 'done' } }, { var: 'ps', labels: ['Step'], where: stepWhere(['seq', 'decision']) }],
     edges: [...dropChild('c', 's', 'p'), own('p'), at('p', 'ps')],
     nacs: [{ nodes: [{ var: 'x' }], edges: [{ var: 'xn', src: 's', dst: 'x', types: ['NEXT'] }] }],
   });
@@ -302,7 +400,7 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
       { ...tok('c', 'failed'), action: 'delete' },
       step('s'),
       { ...tok('p', 'active'), set: { phase: 'failed', error: (m) => get(m, 'c', 'error') ?? null } },
-      { var: 'ps', labels: ['Step'], where: (n) => n.props.op === 'seq' || n.props.op === 'decision' },
+      { var: 'ps', labels: ['Step'], where: stepWhere(['seq', 'decision']) },
     ],
     edges: [...dropChild('c', 's', 'p'), own('p'), at('p', 'ps')],
   });
@@ -561,7 +659,7 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     edges: [...owned('t', 's'), { var: 'rg', src: 'e', dst: 'g', type: 'RECEIVED', action: 'delete' }],
     guards: [{ vars: ['g', 's'], test: sameSignal('g') }],
   });
-  const listening = (n: NodeRecord): boolean => n.props.op === 'wait' && (n.props.wait === 'signal' || n.props.wait === 'event');
+  const listening = stepWhere(['wait'], (n) => n.props.wait === 'signal' || n.props.wait === 'event');
   def({
     name: 'wait.listen',
     params: ['now'],

@@ -58,7 +58,8 @@ export function runStep(
 ): { meta: StepMeta; commit: CommitInfo } | undefined {
   // Snapshot isolation: the engine begins and commits a step in one synchronous
   // call, so no commit can come in between and recording reads would buy nothing.
-  const tx = store.begin({ isolation: 'snapshot' });
+  // The meta is built here for this commit only: the store adopts it rather than copy it.
+  const tx = store.begin({ isolation: 'snapshot', adoptMeta: true });
   try {
     const out: ApplicationRecord[] = [];
     const rec = applyOnce(tx, first.rule, first.bindings, first.params, out);

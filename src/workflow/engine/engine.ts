@@ -10,8 +10,8 @@ import type { Clock, TimerHandle } from '../clock.ts';
 import { compileWorkflow } from '../compiler/compile.ts';
 import type { CompiledWorkflow } from '../compiler/compile.ts';
 import { retryLayerFromProps, workflowKey } from '../compiler/program.ts';
-import { buildRuleSet, triggerPhases } from '../compiler/rules.ts';
-import type { ExecutionStatus, FactRule, Predicate } from '../compiler/rules.ts';
+import { buildRuleSet, meetsNeed, tokenNeeds } from '../compiler/rules.ts';
+import type { ExecutionStatus, FactRule, Predicate, TokenNeed, TokenState } from '../compiler/rules.ts';
 import { validateInputs } from '../ir/inputs.ts';
 import { validateWorkflow } from '../ir/schema.ts';
 import { checkWorkflowRefs } from '../ir/registry-check.ts';
@@ -157,8 +157,10 @@ export class WorkflowEngineBuilder {
 interface Registered {
   readonly compiled: CompiledWorkflow;
   readonly internal: readonly Rule[];
-  /** Per internal rule: token phases it needs (triggerPhases). */
-  readonly triggers: readonly (readonly (readonly string[])[])[];
+  /** Per internal rule: what it needs of the execution's tokens (tokenNeeds). */
+  readonly needs: readonly (readonly TokenNeed[])[];
+  /** Per internal rule: whether it takes the time (`now`). */
+  readonly timed: readonly boolean[];
 }
 
 interface Waiter {
@@ -271,7 +273,8 @@ export class WorkflowEngine {
         for (const e of program.edges) tx.addEdge(e.id, e.type, e.src, e.dst, e.props);
         tx.commit({ program: key });
       }
-      this.byKey.set(key, { compiled, internal: compiled.rules.map((r) => this.rules.get(r.name)!), triggers: compiled.rules.map(triggerPhases) });
+      const internal = compiled.rules.map((r) => this.rules.get(r.name)!);
+      this.byKey.set(key, { compiled, internal, needs: compiled.rules.map(tokenNeeds), timed: internal.map((r) => r.params.length > 0) });
       this.latest.set(checked.id, key);
       if (this.openedAt > 0) this.resume(key);
       // Resumed calls of this workflow that were waiting for it: start their children now.
@@ -314,7 +317,7 @@ export class WorkflowEngine {
     const filled = validateInputs(reg.compiled.ir.inputs, inputs, { workflowId: reg.compiled.ir.id });
     const r = this.record(runStep(
       this.store,
-      { rule: this.facts['execution.start'], bindings: { w: reg.compiled.program.workflowNodeId }, params: { inputs: filled as Json, now: this.clock.now(), parent } },
+      { rule: this.facts['execution.start'], bindings: { w: reg.compiled.program.workflowNodeId }, params: { inputs: copyJson(filled) as Json, now: this.clock.now(), parent } },
       (first) => first.created.e,
       (tx, exec, out) => {
         this.execWorkflow.set(exec, key);
@@ -382,6 +385,8 @@ export class WorkflowEngine {
    * when the execution is not running.
    */
   signal(id: string, name: string, payload: Json = null): boolean {
+    // Commit metas are frozen in place (adoptMeta): the caller's object must not be.
+    payload = copyJson(payload) as Json;
     const waits: string[] = [];
     this.store.head().forEachNodeWithLabel('Wait', (x) => void (x.props.execution === id && x.props.kind === 'signal' && x.props.name === name && waits.push(x.id)));
     for (const x of waits) if (this.fact(id, 'wait.receive', { x }, { payload })) return true;
@@ -393,6 +398,7 @@ export class WorkflowEngine {
    * the payload (each filter field equal to the payload's); returns how many took it.
    */
   sendEvent(type: string, payload: Json = null): number {
+    payload = copyJson(payload) as Json;
     const hits: NodeRecord[] = [];
     this.store.head().forEachNodeWithLabel('Wait', (x) => void (x.props.kind === 'event' && x.props.name === type && filterMatches(x.props.filter, payload) && hits.push(x)));
     let n = 0;
@@ -683,21 +689,49 @@ export class WorkflowEngine {
     const reg = this.byKey.get(this.keyOf(execId) ?? '');
     if (reg === undefined) return;
     const bindings = { e: execId };
-    let phases = tokenPhases(tx, execId);
+    const { internal, needs, timed } = reg;
+    let tokens = this.tokenStates(tx, execId);
     let changed = true;
     while (changed) {
       changed = false;
-      for (let i = 0; i < reg.internal.length; i++) {
-        // A rule that needs a token phase the execution does not have cannot apply.
-        if (!reg.triggers[i].every((need) => need.some((p) => phases.has(p)))) continue;
-        const rule = reg.internal[i];
-        const params: Record<string, Json> = rule.params.length === 0 ? {} : { now: this.clock.now() };
-        while (applyOnce(tx, rule, bindings, params, out) !== undefined) {
+      for (let i = 0; i < internal.length; i++) {
+        // A rule whose needs no token meets cannot apply (tokenNeeds: a necessary condition).
+        while (canApply(needs[i], tokens)) {
+          const params: Record<string, Json> = timed[i] ? { now: this.clock.now() } : {};
+          if (applyOnce(tx, internal[i], bindings, params, out) === undefined) break;
           changed = true;
-          phases = tokenPhases(tx, execId);
+          tokens = this.tokenStates(tx, execId);
         }
       }
     }
+  }
+
+  /** Static facts of program Steps (the program graph never changes): op, and whether a NEXT sibling follows. */
+  private readonly stepInfo = new Map<string, { readonly op: string | null; readonly next: boolean }>();
+
+  /** The execution's tokens as tokenNeeds see them. */
+  private tokenStates(view: GraphView, execId: string): TokenState[] {
+    const out: TokenState[] = [];
+    view.forEachIncident(execId, 'out', 'OWNS', (o) => {
+      const t = view.getNode(o.dst);
+      if (t === undefined) return;
+      let stepId: string | undefined;
+      view.forEachIncident(t.id, 'out', 'AT', (a) => void (stepId = a.dst));
+      let info = stepId === undefined ? undefined : this.stepInfo.get(stepId);
+      if (info === undefined && stepId !== undefined) {
+        const s = view.getNode(stepId);
+        info = { op: typeof s?.props.op === 'string' ? s.props.op : null, next: view.degree(stepId, 'out', 'NEXT') > 0 };
+        this.stepInfo.set(stepId, info);
+      }
+      out.push({
+        phase: t.props.phase as string,
+        op: info?.op ?? null,
+        next: info?.next ?? false,
+        root: view.degree(t.id, 'out', 'PARENT') === 0,
+        kids: view.degree(t.id, 'in', 'PARENT') > 0,
+      });
+    });
+    return out;
   }
 
   private live(execId: string): LiveExecution {
@@ -869,10 +903,40 @@ export class WorkflowEngine {
   }
 }
 
-function tokenPhases(view: GraphView, execId: string): Set<string> {
-  const out = new Set<string>();
-  view.forEachIncident(execId, 'out', 'OWNS', (o) => void out.add(view.getNode(o.dst)?.props.phase as string));
+/**
+ * A copy of the arrays and plain objects of a value (anything else is kept
+ * as it is, for the store to accept or refuse; a cycle is kept for the store
+ * to report): what callers hand in ends up in a commit's meta, which the
+ * store freezes in place.
+ */
+function copyJson(v: unknown, seen: Set<object> = new Set()): unknown {
+  if (typeof v !== 'object' || v === null || seen.has(v)) return v;
+  const proto = Object.getPrototypeOf(v);
+  if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) return v;
+  seen.add(v);
+  let out: unknown;
+  if (Array.isArray(v)) out = v.map((x) => copyJson(x, seen));
+  else {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) o[k] = copyJson((v as Record<string, unknown>)[k], seen);
+    out = o;
+  }
+  seen.delete(v);
   return out;
+}
+
+function canApply(needs: readonly TokenNeed[], tokens: readonly TokenState[]): boolean {
+  for (const n of needs) {
+    let met = false;
+    for (const t of tokens) {
+      if (meetsNeed(n, t)) {
+        met = true;
+        break;
+      }
+    }
+    if (!met) return false;
+  }
+  return true;
 }
 
 function filterMatches(filter: Json | undefined, payload: Json): boolean {

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadWorkflowFile, validateWorkflow } from '../../../src/workflow/ir/index.ts';
 import { buildProgramGraph, buildRuleSet, compileWorkflow, triggerPhases } from '../../../src/workflow/compiler/index.ts';
+import { tokenNeeds } from '../../../src/workflow/compiler/rules.ts';
 import { defineRule } from '../../../src/rules/index.ts';
 
 const SEEDS = fileURLToPath(new URL('../../../../shared/seed-workflows', import.meta.url));
@@ -75,5 +76,25 @@ describe('rule set', () => {
     expect(byName.get('seq.enter')).toEqual([['enter']]);
     expect(byName.get('child.done')).toEqual([['done'], ['active']]);
     expect(byName.get('cancel.propagate')).toEqual([['enter', 'active', 'done', 'failed', 'compensating'], ['done', 'failed', 'cancelled']]);
+  });
+
+  it('token needs refine the trigger phases with what the pattern requires of each token', () => {
+    const set = buildRuleSet();
+    for (const r of set.internal) expect(tokenNeeds(r).map((n) => n.phases)).toEqual(triggerPhases(r));
+    const needs = new Map(set.internal.map((r) => [r.name, tokenNeeds(r)]));
+    expect(needs.get('seq.enter')).toEqual([{ phases: ['enter'], ops: ['seq'], root: null, kids: null, next: null }]);
+    // Deleted in DPO mode with no PARENT edge deleted: a root token without children (dangling condition).
+    expect(needs.get('execution.complete')).toEqual([{ phases: ['done'], ops: null, root: true, kids: false, next: null }]);
+    expect(needs.get('step.next')).toEqual([
+      { phases: ['done'], ops: null, root: false, kids: null, next: true },
+      { phases: ['active'], ops: null, root: null, kids: true, next: null },
+    ]);
+    expect(needs.get('child.done')).toEqual([
+      { phases: ['done'], ops: null, root: false, kids: false, next: false },
+      { phases: ['active'], ops: ['seq', 'decision'], root: null, kids: true, next: null },
+    ]);
+    expect(needs.get('cancel.propagate')![1]).toEqual({ phases: ['done', 'failed', 'cancelled'], ops: null, root: null, kids: true, next: null });
+    // SPO: the dangling condition does not apply.
+    expect(needs.get('cancel.reap')).toEqual([{ phases: ['cancelled'], ops: null, root: null, kids: false, next: null }]);
   });
 });
