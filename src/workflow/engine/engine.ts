@@ -112,7 +112,9 @@ export class WorkflowEngineBuilder {
   withStorage(spec: string): this {
     if (spec === 'memory') this.storage = spec;
     else if (spec.startsWith('sqlite:') && spec.length > 'sqlite:'.length) this.storage = spec as StorageSpec;
-    else throw new EngineError('UNSUPPORTED_STORAGE', `WorkflowEngineBuilder.withStorage: expected "memory" or "sqlite:<path>", got "${spec}"`);
+    // PostgreSQL stores are opened asynchronously (the log is read before the store is built): a different builder.
+    else if (spec.startsWith('postgres:')) throw new EngineError('UNSUPPORTED_STORAGE', 'WorkflowEngineBuilder.withStorage: "postgres:" is the distributed mode, which opens asynchronously: use DistributedEngine.builder().withStorage(spec) and await its build() (docs/distributed.md)');
+    else throw new EngineError('UNSUPPORTED_STORAGE', `WorkflowEngineBuilder.withStorage: expected "memory" or "sqlite:<path>" (or "postgres:<url>" through DistributedEngine.builder()), got "${spec}"`);
     return this;
   }
   /** Snapshot cadence and retention of the store (docs/durability.md). */

@@ -44,6 +44,8 @@ describe('withStorage("sqlite:<path>")', () => {
     for (const spec of ['postgres:x', 'sqlite:', 'disk']) {
       expect(() => WorkflowEngine.builder().withStorage(spec)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_STORAGE' }));
     }
+    // The distributed mode has its own (asynchronous) builder; the error says where to go.
+    expect(() => WorkflowEngine.builder().withStorage('postgres:postgres://h/db')).toThrow(/DistributedEngine\.builder\(\)/);
     expect(() => WorkflowEngine.builder().withSnapshots({ every: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
