@@ -3,6 +3,7 @@ import { WorkflowEngine } from '../engine/index.ts';
 import type { ActivityRegistry } from '../activities/index.ts';
 import type { Predicate } from '../compiler/index.ts';
 import type { Json } from '../../graph/index.ts';
+import { validateWorkflow } from '../ir/index.ts';
 import type { WorkflowIR } from '../ir/index.ts';
 import { ClusterError } from './errors.ts';
 import { NodeGroupCommit } from './_internals/group-commit.ts';
@@ -338,7 +339,8 @@ export class WorkerNode {
     if (this.irs.has(key)) return;
     const r = await c.query<{ ir: WorkflowIR }>('SELECT ir FROM itonami_workflows WHERE key = $1', [key]);
     if (r.rows.length === 0) throw new ClusterError('UNKNOWN_WORKFLOW', `WorkerNode: workflow "${key}" is not registered in the cluster`);
-    this.irs.set(key, r.rows[0].ir);
+    // Validated once here: the engines of this node then know the (frozen) IR object and skip validating it per execution.
+    this.irs.set(key, validateWorkflow(r.rows[0].ir));
   }
 
   // ---------------------------------------------------------------- streams
