@@ -189,8 +189,6 @@ export class WorkflowEngine {
   private readonly ruleSet;
   private readonly byKey = new Map<string, Registered>();
   private readonly latest = new Map<string, string>();
-  /** IR objects registered already (validated, frozen): their keys. */
-  private readonly registeredIr = new WeakMap<object, string>();
   private readonly execWorkflow = new Map<string, string>();
   private readonly waiters = new Map<string, Waiter[]>();
   /** Effects in progress per execution. */
@@ -265,12 +263,6 @@ export class WorkflowEngine {
 
   /** Compiles a workflow and writes its program graph (once per `id@version`); returns its key. */
   registerWorkflow(ir: WorkflowIR): string {
-    // The same IR object again (a worker starts every execution with it): validated and compiled already.
-    const known = this.registeredIr.get(ir);
-    if (known !== undefined) {
-      this.latest.set(ir.id, known);
-      return known;
-    }
     const checked = validateWorkflow(ir);
     this.checkCycles(checked);
     const key = workflowKey(checked);
@@ -298,8 +290,6 @@ export class WorkflowEngine {
       }
     }
     this.latest.set(checked.id, key);
-    // validateWorkflow returns a deep-frozen copy: it cannot change, so it may skip validation next time.
-    this.registeredIr.set(checked, key);
     return key;
   }
 

@@ -47,6 +47,16 @@ describe('validateWorkflow', () => {
     expect(Object.isFrozen(ir)).toBe(true);
   });
 
+  it('returns an IR it validated as it is, and validates any other object', () => {
+    const ir = validateWorkflow(base());
+    expect(validateWorkflow(ir)).toBe(ir);
+    // An equal but separate object is checked again (and a broken copy refused).
+    const copy = JSON.parse(JSON.stringify(ir)) as ReturnType<typeof base>;
+    expect(validateWorkflow(copy)).not.toBe(copy);
+    copy.strategy.main_flow.strategies[2].op = 'sequence';
+    expect(() => validateWorkflow(copy)).toThrow(IrValidationError);
+  });
+
   it('unknown op names the path and lists the ops', () => {
     const wf = base();
     wf.strategy.main_flow.strategies[2].op = 'sequence';
