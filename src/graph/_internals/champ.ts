@@ -353,16 +353,26 @@ export function remove<V>(node: ChampNode<V>, key: string, edit: Edit | null, ch
   return node;
 }
 
+/**
+ * Index just past a node's pairs (where its children begin). A collision node
+ * (both bitmaps 0) holds only pairs, so it ends at the node's end; so does the
+ * empty node. Same as `H + 2 * pairCount(node)` without the collision test.
+ */
+function pairsEnd(node: ChampNode<unknown>): number {
+  const datamap = node[DATAMAP] as number;
+  return datamap === 0 && node[NODEMAP] === 0 ? node.length : H + 2 * popcount(datamap);
+}
+
 /** Visits entries in trie order (deterministic for a given key set). Stops when fn returns false. */
 export function forEach<V>(node: ChampNode<V>, fn: (value: V, key: string) => boolean | void): boolean {
-  const end = H + 2 * pairCount(node);
+  const end = pairsEnd(node);
   for (let i = H; i < end; i += 2) if (fn(node[i + 1] as V, node[i] as string) === false) return false;
   for (let i = end; i < node.length; i++) if (!forEach(node[i] as ChampNode<V>, fn)) return false;
   return true;
 }
 
 export function* entries<V>(node: ChampNode<V>): Generator<[string, V]> {
-  const end = H + 2 * pairCount(node);
+  const end = pairsEnd(node);
   for (let i = H; i < end; i += 2) yield [node[i] as string, node[i + 1] as V];
   for (let i = end; i < node.length; i++) yield* entries(node[i] as ChampNode<V>);
 }

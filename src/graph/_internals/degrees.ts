@@ -42,86 +42,16 @@ export function degreesOf(view: GraphView, nodeId: string): DegreeBuckets | unde
 }
 
 /**
- * The self-loops among a node's edges of `types` (null: any type): the edges
- * present in both its out and in sets of one type. The two sets are walked
- * together by their bitmaps (an edge sits at the same hash position in both)
- * and entries compared by identity, so no edge record is read.
+ * The self-loops among a node's edges of `types` (null: any type). Each
+ * adjacency bucket counts its self-loops (a loop sits in both the out and the
+ * in bucket of its type), so this reads the out buckets' counts: no search.
  */
 export function selfLoops(degrees: DegreeBuckets, types: readonly string[] | null): number {
   const a = degrees as Adjacency;
   if (a.out.length === 0 || a.in.length === 0) return 0;
   let n = 0;
-  for (const o of a.out) {
-    if (types !== null && !types.includes(o.type)) continue;
-    // A bucket that counts its self-loops (a proposed store change) answers at once.
-    const kept = (o as { readonly loops?: number }).loops;
-    if (typeof kept === 'number') {
-      n += kept;
-      continue;
-    }
-    for (const i of a.in) if (i.type === o.type) n += common(o.set, i.set, 0);
-  }
+  for (const o of a.out) if (types === null || types.includes(o.type)) n += o.loops;
   return n;
-}
-
-/** Entries (by value identity) common to two tries, both at hash depth `shift`. */
-function common(a: champ.ChampNode<unknown>, b: champ.ChampNode<unknown>, shift: number): number {
-  if (a === b) return champ.pairCount(a) > 0 || champ.childCount(a) > 0 ? countAll(a) : 0;
-  const adm = champ.datamapOf(a);
-  const anm = champ.nodemapOf(a);
-  const bdm = champ.datamapOf(b);
-  const bnm = champ.nodemapOf(b);
-  if ((adm === 0 && anm === 0) || (bdm === 0 && bnm === 0)) {
-    // A collision node (or an empty one): compare pair by pair.
-    if (champ.pairCount(a) === 0 || champ.pairCount(b) === 0) return 0;
-    return byLookup(a, b);
-  }
-  let n = 0;
-  const both = (adm | anm) & (bdm | bnm);
-  for (let bits = both; bits !== 0; bits &= bits - 1) {
-    const bit = bits & -bits;
-    const below = bit - 1;
-    if (adm & bit) {
-      const v = champ.valueAt(a, popcount(adm & below));
-      if (bdm & bit) n += champ.valueAt(b, popcount(bdm & below)) === v ? 1 : 0;
-      else n += holds(champ.childAt(b, popcount(bnm & below)), v) ? 1 : 0;
-    } else if (bdm & bit) {
-      n += holds(champ.childAt(a, popcount(anm & below)), champ.valueAt(b, popcount(bdm & below))) ? 1 : 0;
-    } else n += common(champ.childAt(a, popcount(anm & below)), champ.childAt(b, popcount(bnm & below)), shift + 4);
-  }
-  return n;
-}
-
-/** Whether a (small) subtree holds `v`: a scan by identity is cheaper than hashing the key. */
-function holds(node: champ.ChampNode<unknown>, v: unknown): boolean {
-  const p = champ.pairCount(node);
-  for (let i = 0; i < p; i++) if (champ.valueAt(node, i) === v) return true;
-  const c = champ.childCount(node);
-  for (let i = 0; i < c; i++) if (holds(champ.childAt(node, i), v)) return true;
-  return false;
-}
-
-/** Collision nodes: pairs compared one by one. */
-function byLookup(a: champ.ChampNode<unknown>, b: champ.ChampNode<unknown>): number {
-  const bs: unknown[] = [];
-  champ.forEach(b, (v) => void bs.push(v));
-  let n = 0;
-  champ.forEach(a, (v) => {
-    if (bs.includes(v)) n++;
-  });
-  return n;
-}
-
-function countAll(a: champ.ChampNode<unknown>): number {
-  let n = 0;
-  champ.forEach(a, () => void n++);
-  return n;
-}
-
-function popcount(x: number): number {
-  x = x - ((x >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 /** Sums memoised per trie node (and per sum), for committed versions only. */

@@ -6,6 +6,8 @@ import type { EdgeRec, NodeRec } from './records.ts';
 export interface Bucket {
   type: string;
   size: number;
+  /** How many of these edges are self-loops (src === dst); a loop is counted in both its out and its in bucket. */
+  loops: number;
   set: ChampNode<EdgeRec>;
   edit: Edit | null;
 }
@@ -155,18 +157,21 @@ export class Draft implements GraphValue {
     const c = this.ch();
     if (i === buckets.length) {
       const set = champ.set(champ.emptyNode<EdgeRec>(), rec.id, rec, this.edit, c, hash);
-      a[dir] = [...buckets, { type: rec.type, size: 1, set, edit: this.edit }];
+      a[dir] = [...buckets, { type: rec.type, size: 1, loops: rec.src === rec.dst ? 1 : 0, set, edit: this.edit }];
       return;
     }
     const b = buckets[i];
     const set = champ.set(b.set, rec.id, rec, this.edit, c, hash);
     const size = b.size + (c.added ? 1 : 0);
+    // An update (same id, same src and dst) is not added: its loop is counted already.
+    const loops = b.loops + (c.added && rec.src === rec.dst ? 1 : 0);
     if (b.edit === this.edit) {
       b.set = set;
       b.size = size;
+      b.loops = loops;
     } else {
       const copy = buckets.slice();
-      copy[i] = { type: b.type, size, set, edit: this.edit };
+      copy[i] = { type: b.type, size, loops, set, edit: this.edit };
       a[dir] = copy;
     }
   }
@@ -187,9 +192,10 @@ export class Draft implements GraphValue {
     } else if (b.edit === this.edit) {
       b.set = set;
       b.size--;
+      if (rec.src === rec.dst) b.loops--;
     } else {
       const copy = buckets.slice();
-      copy[i] = { type: b.type, size: b.size - 1, set, edit: this.edit };
+      copy[i] = { type: b.type, size: b.size - 1, loops: b.loops - (rec.src === rec.dst ? 1 : 0), set, edit: this.edit };
       a[dir] = copy;
     }
   }

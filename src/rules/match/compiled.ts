@@ -61,6 +61,13 @@ export interface CompiledPattern {
   readonly hasVarLength: boolean;
   /** Plans by statistics key. */
   readonly plans: Map<string, Map<number | string, Plan>>;
+  /**
+   * Plans that no statistic can change (every step had one candidate), by
+   * bound key: returned without computing the statistics key.
+   */
+  readonly fixedPlans: Map<string, Plan>;
+  /** searchSlots' bound-slot arrays and key, per list of bound variable names (a few, newest last). */
+  readonly boundSets: unknown[];
   /** Reusable search states. */
   readonly pool: unknown[];
 }
@@ -230,6 +237,8 @@ function compile(
     isNac: outer !== undefined,
     hasVarLength,
     plans: new Map(),
+    fixedPlans: new Map(),
+    boundSets: [],
     pool: [],
   };
 }

@@ -151,32 +151,22 @@ export function searchSlots(view: GraphView, cp: CompiledPattern, bindings: { re
   s.lazy = lazy;
   s.indexed = indexed && lazy;
   try {
-    let key = '';
-    let bn: boolean[] = NONE;
-    let be: boolean[] = NONE;
+    let bound = UNBOUND;
     if (bindings !== undefined) {
       const vars = Object.keys(bindings);
       if (vars.length > 0) {
-        bn = new Array(cp.nodes.length).fill(false);
-        be = new Array(cp.edges.length).fill(false);
-        for (const v of vars) {
-          const x = cp.vars.get(v);
-          const id = bindings[v];
-          if (x === undefined) throw new RuleError('INVALID_BINDING', `match: the pattern has no variable "${v}"`);
-          if (typeof id !== 'string') throw new RuleError('INVALID_BINDING', `match: variable "${v}" must be bound to an element id`);
-          if (x.kind === 'node') {
-            bn[x.slot] = true;
-            s.nodeIds[x.slot] = id;
-          } else {
-            if (cp.edges[x.slot].max !== -1) throw new RuleError('INVALID_BINDING', `match: variable-length edge "${v}" cannot be pre-bound`);
-            be[x.slot] = true;
-            s.edgeIds[x.slot] = id;
-          }
+        bound = boundSet(cp, vars, bindings);
+        const slots = bound.slots;
+        for (let i = 0; i < vars.length; i++) {
+          const id = bindings[vars[i]];
+          if (typeof id !== 'string') throw new RuleError('INVALID_BINDING', `match: variable "${vars[i]}" must be bound to an element id`);
+          const slot = slots[i];
+          if (slot >= 0) s.nodeIds[slot] = id;
+          else s.edgeIds[~slot] = id;
         }
-        key = bn.map((b) => (b ? 1 : 0)).join('') + '|' + be.map((b) => (b ? 1 : 0)).join('');
       }
     }
-    s.run(view, key, bn, be, fn);
+    s.run(view, bound.key, bound.bn, bound.be, fn);
   } finally {
     s.release();
   }
@@ -208,3 +198,59 @@ export function searchBound(
 }
 
 const NONE: boolean[] = [];
+
+/** The slots a list of bound variable names binds, with searchSlots' plan key. */
+interface BoundSet {
+  /** The variable names, in the order they were given. */
+  readonly vars: readonly string[];
+  /** Per variable: its node slot, or ~slot for an edge. */
+  readonly slots: readonly number[];
+  readonly key: string;
+  readonly bn: boolean[];
+  readonly be: boolean[];
+}
+
+const UNBOUND: BoundSet = { vars: [], slots: [], key: '', bn: NONE, be: NONE };
+/** Bound sets kept per pattern (newest last). */
+const MAX_BOUND_SETS = 8;
+
+/**
+ * The bound set of `vars` (validated: every name a variable of the pattern, no
+ * variable-length edge; `bindings` only for the order of errors), cached on the pattern so a repeated call with the
+ * same variables builds neither the key nor the arrays again.
+ */
+function boundSet(cp: CompiledPattern, vars: readonly string[], bindings: { readonly [v: string]: string }): BoundSet {
+  const cache = cp.boundSets as BoundSet[];
+  for (let k = cache.length - 1; k >= 0; k--) {
+    const c = cache[k];
+    if (sameNames(c.vars, vars)) return c;
+  }
+  const bn: boolean[] = new Array(cp.nodes.length).fill(false);
+  const be: boolean[] = new Array(cp.edges.length).fill(false);
+  const slots: number[] = [];
+  for (const v of vars) {
+    const x = cp.vars.get(v);
+    if (x === undefined) throw new RuleError('INVALID_BINDING', `match: the pattern has no variable "${v}"`);
+    // Checked here too (the caller checks every id), so errors come in the order they always did.
+    if (typeof bindings[v] !== 'string') throw new RuleError('INVALID_BINDING', `match: variable "${v}" must be bound to an element id`);
+    if (x.kind === 'node') {
+      bn[x.slot] = true;
+      slots.push(x.slot);
+    } else {
+      if (cp.edges[x.slot].max !== -1) throw new RuleError('INVALID_BINDING', `match: variable-length edge "${v}" cannot be pre-bound`);
+      be[x.slot] = true;
+      slots.push(~x.slot);
+    }
+  }
+  const key = bn.map((b) => (b ? 1 : 0)).join('') + '|' + be.map((b) => (b ? 1 : 0)).join('');
+  const set: BoundSet = { vars: vars.slice(), slots, key, bn, be };
+  if (cache.length >= MAX_BOUND_SETS) cache.shift();
+  cache.push(set);
+  return set;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -57,9 +57,12 @@ const log2 = (x: number): number => 31 - Math.clz32(x + 1);
  * The plan for `cp` on `view`, given which slots are bound before the search.
  * Plans are cached per pattern under a key of coarse statistics (log2 of the
  * counts the planner reads), so a growing graph re-plans only when a count
- * crosses a power of two.
+ * crosses a power of two. A plan no count can change (see makePlan's `made`)
+ * is cached under the bound key alone and returned before any count is read.
  */
 export function planFor(cp: CompiledPattern, view: GraphView, boundKey: string, boundNodes: ArrayLike<boolean>, boundEdges: ArrayLike<boolean>): Plan {
+  const fixed = cp.fixedPlans.get(boundKey);
+  if (fixed !== undefined) return fixed;
   const st = statNames(cp);
   // A numeric key (5 bits per count) while it fits; a string beyond.
   let key: number | string = log2(view.nodeCount) * 32 + log2(view.edgeCount);
@@ -79,7 +82,13 @@ export function planFor(cp: CompiledPattern, view: GraphView, boundKey: string, 
   }
   let plan = byStats.get(key);
   if (plan === undefined) {
-    plan = makePlan(cp, view, boundNodes, boundEdges);
+    const made = { fixed: false };
+    plan = makePlan(cp, view, boundNodes, boundEdges, made);
+    if (made.fixed) {
+      // The same plan under any statistics: skip them from now on.
+      cp.fixedPlans.set(boundKey, plan);
+      return plan;
+    }
     if (byStats.size > 64) byStats.clear();
     byStats.set(key, plan);
   }
@@ -103,7 +112,12 @@ function sel(props: number, filter: boolean): number {
   return Math.pow(0.1, props) * (filter ? 0.5 : 1);
 }
 
-export function makePlan(cp: CompiledPattern, view: GraphView, boundNodes: ArrayLike<boolean>, boundEdges: ArrayLike<boolean>): Plan {
+/**
+ * Builds a plan. `made.fixed` is set when no statistic influenced it: every
+ * element is reached from the bound ones and each extension had exactly one
+ * candidate (edge, endpoint), so the counts chose nothing.
+ */
+export function makePlan(cp: CompiledPattern, view: GraphView, boundNodes: ArrayLike<boolean>, boundEdges: ArrayLike<boolean>, made?: { fixed: boolean }): Plan {
   const nb = cp.nodes.map((_, i) => boundNodes[i] === true);
   const eb = cp.edges.map((_, i) => boundEdges[i] === true);
   const steps: Step[] = [];
@@ -129,15 +143,18 @@ export function makePlan(cp: CompiledPattern, view: GraphView, boundNodes: Array
     nb[cp.edges[i].dst] = true;
   }
   const nodeCount = Math.max(1, view.nodeCount);
+  let fixed = true;
   for (;;) {
     // Extend along an edge with a bound endpoint, cheapest first.
     let best = -1;
     let bestCost = Infinity;
     let bestFrom = -1;
+    let candidates = 0;
     for (const e of cp.edges) {
       if (eb[e.slot]) continue;
       for (const from of [e.src, e.dst]) {
         if (!nb[from]) continue;
+        candidates++;
         const to = from === e.src ? e.dst : e.src;
         const fromCard = Math.max(1, nodeCard(view, cp.nodes[from]) / sel(cp.nodes[from].propKeys.length, false));
         let deg = (edgeCard(view, e) / fromCard) * (e.either ? 2 : 1);
@@ -151,6 +168,7 @@ export function makePlan(cp: CompiledPattern, view: GraphView, boundNodes: Array
         }
       }
     }
+    if (candidates > 1) fixed = false;
     if (best >= 0) {
       const e = cp.edges[best];
       const to = bestFrom === e.src ? e.dst : e.src;
@@ -201,7 +219,9 @@ export function makePlan(cp: CompiledPattern, view: GraphView, boundNodes: Array
       steps.push(mk(SCAN_NODE, { node: startNode, types: [label] }));
       nb[startNode] = true;
     } else break;
+    fixed = false; // a component was started: the counts chose it
   }
+  if (made !== undefined) made.fixed = fixed;
   return schedule(cp, steps);
 }
 
