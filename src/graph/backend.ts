@@ -19,6 +19,42 @@ export interface CommitEntry {
   readonly cid?: string;
 }
 
+/**
+ * A commit entry as plain data, the one form every durable backend writes
+ * (records are class instances with cached digests; this keeps only their fields).
+ */
+export function plainEntry(c: CommitEntry): unknown {
+  return {
+    tx: c.tx,
+    parentTx: c.parentTx,
+    time: c.time,
+    meta: c.meta,
+    ops: c.ops.map((op) => {
+      switch (op.op) {
+        case 'addNode':
+        case 'dropNode':
+          return { op: op.op, node: plainNode(op.node) };
+        case 'updateNode':
+          return { op: op.op, before: plainNode(op.before), node: plainNode(op.node) };
+        case 'addEdge':
+        case 'dropEdge':
+          return { op: op.op, edge: plainEdge(op.edge) };
+        case 'updateEdge':
+          return { op: op.op, before: plainEdge(op.before), edge: plainEdge(op.edge) };
+      }
+    }),
+    ...(c.cid === undefined ? {} : { cid: c.cid }),
+  };
+}
+
+function plainNode(n: NodeRecord): unknown {
+  return { id: n.id, labels: n.labels, props: n.props };
+}
+
+function plainEdge(e: EdgeRecord): unknown {
+  return { id: e.id, type: e.type, src: e.src, dst: e.dst, props: e.props };
+}
+
 /** A snapshot: the root block digest (latin1 string of 32 bytes) of version `tx`. */
 export interface SnapshotEntry {
   readonly tx: TxId;

@@ -2,7 +2,7 @@ export { Store } from './store.ts';
 export type { StoreOptions } from './store.ts';
 export { Transaction } from './transaction.ts';
 export type { Isolation, TransactionOptions } from './transaction.ts';
-export { MemoryBackend } from './backend.ts';
+export { MemoryBackend, plainEntry } from './backend.ts';
 export type { Backend, CommitEntry, Op } from './backend.ts';
 export { ItonamiError, GraphError, ConflictError } from './errors.ts';
 export type { GraphErrorCode } from './errors.ts';

@@ -3,6 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import * as dagCbor from '@ipld/dag-cbor';
 import { CborWriter } from './_internals/cbor.ts';
 import { hashBlock } from './_internals/merkle.ts';
+import { plainEntry } from './backend.ts';
 import type { Backend, CommitEntry, SnapshotEntry } from './backend.ts';
 import { GraphError } from './errors.ts';
 
@@ -204,35 +205,6 @@ export class SqliteBackend implements Backend {
       throw corrupt(`SqliteBackend: reading ${this.path} failed: ${(e as Error).message}`, e);
     }
   }
-}
-
-/** A log entry as plain data (records are class instances with cached digests). */
-function plainEntry(c: CommitEntry): unknown {
-  return {
-    tx: c.tx,
-    parentTx: c.parentTx,
-    time: c.time,
-    meta: c.meta,
-    ops: c.ops.map((op) => {
-      switch (op.op) {
-        case 'addNode':
-        case 'dropNode':
-          return { op: op.op, node: { id: op.node.id, labels: op.node.labels, props: op.node.props } };
-        case 'updateNode':
-          return { op: op.op, before: { id: op.before.id, labels: op.before.labels, props: op.before.props }, node: { id: op.node.id, labels: op.node.labels, props: op.node.props } };
-        case 'addEdge':
-        case 'dropEdge':
-          return { op: op.op, edge: plainEdge(op.edge) };
-        case 'updateEdge':
-          return { op: op.op, before: plainEdge(op.before), edge: plainEdge(op.edge) };
-      }
-    }),
-    ...(c.cid === undefined ? {} : { cid: c.cid }),
-  };
-}
-
-function plainEdge(e: { id: string; type: string; src: string; dst: string; props: unknown }): unknown {
-  return { id: e.id, type: e.type, src: e.src, dst: e.dst, props: e.props };
 }
 
 function hex(digest: string): string {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { plainEntry } from '../../../graph/index.ts';
 import type { Backend, CommitEntry, SnapshotEntry } from '../../../graph/index.ts';
 import type { Json } from '../../../graph/index.ts';
 import { ClusterError } from '../errors.ts';
@@ -227,29 +228,3 @@ export async function loadStream(c: PoolClient, streamId: string): Promise<Strea
   return { commits, snapshots, blocks };
 }
 
-/** A log entry as plain JSON (records are class instances with cached digests). */
-function plainEntry(c: CommitEntry): unknown {
-  const n = (x: { id: string; labels: readonly string[]; props: unknown }) => ({ id: x.id, labels: x.labels, props: x.props });
-  const e = (x: { id: string; type: string; src: string; dst: string; props: unknown }) => ({ id: x.id, type: x.type, src: x.src, dst: x.dst, props: x.props });
-  return {
-    tx: c.tx,
-    parentTx: c.parentTx,
-    time: c.time,
-    meta: c.meta,
-    ops: c.ops.map((op) => {
-      switch (op.op) {
-        case 'addNode':
-        case 'dropNode':
-          return { op: op.op, node: n(op.node) };
-        case 'updateNode':
-          return { op: op.op, before: n(op.before), node: n(op.node) };
-        case 'addEdge':
-        case 'dropEdge':
-          return { op: op.op, edge: e(op.edge) };
-        case 'updateEdge':
-          return { op: op.op, before: e(op.before), edge: e(op.edge) };
-      }
-    }),
-    ...(c.cid === undefined ? {} : { cid: c.cid }),
-  };
-}
