@@ -1,3 +1,4 @@
+import { GraphError } from './errors.ts';
 import type { EdgeRecord, Json, NodeRecord, TxId } from './types.ts';
 
 /** One change inside a commit: the delta the commit log stores. */
@@ -45,6 +46,113 @@ export function plainEntry(c: CommitEntry): unknown {
     }),
     ...(c.cid === undefined ? {} : { cid: c.cid }),
   };
+}
+
+/**
+ * A commit entry as compact JSON text (format 2): like `plainEntry`, but an
+ * update carries only the record after it and a drop only the id. What it
+ * leaves out is the state before the op, which a reader rebuilds by reading
+ * the log from its first commit (`expandEntries`). Written without building
+ * the intermediate plain objects.
+ */
+export function compactEntryJson(c: CommitEntry): string {
+  let s = '{"tx":' + c.tx + ',"parentTx":' + c.parentTx + ',"time":' + c.time + (c.meta === undefined ? '' : ',"meta":' + JSON.stringify(c.meta)) + ',"ops":[';
+  for (let i = 0; i < c.ops.length; i++) {
+    const op = c.ops[i];
+    if (i > 0) s += ',';
+    switch (op.op) {
+      case 'addNode':
+      case 'updateNode':
+        s += '{"op":"' + op.op + '","node":' + nodeJson(op.node) + '}';
+        break;
+      case 'dropNode':
+        s += '{"op":"dropNode","id":' + JSON.stringify(op.node.id) + '}';
+        break;
+      case 'addEdge':
+      case 'updateEdge':
+        s += '{"op":"' + op.op + '","edge":' + edgeJson(op.edge) + '}';
+        break;
+      case 'dropEdge':
+        s += '{"op":"dropEdge","id":' + JSON.stringify(op.edge.id) + '}';
+        break;
+    }
+  }
+  s += ']';
+  if (c.cid !== undefined) s += ',"cid":' + JSON.stringify(c.cid);
+  return s + '}';
+}
+
+function nodeJson(n: NodeRecord): string {
+  return '{"id":' + JSON.stringify(n.id) + ',"labels":' + JSON.stringify(n.labels) + ',"props":' + JSON.stringify(n.props) + '}';
+}
+
+function edgeJson(e: EdgeRecord): string {
+  return '{"id":' + JSON.stringify(e.id) + ',"type":' + JSON.stringify(e.type) + ',"src":' + JSON.stringify(e.src) + ',"dst":' + JSON.stringify(e.dst) + ',"props":' + JSON.stringify(e.props) + '}';
+}
+
+type LooseOp = { op: Op['op']; id?: string; node?: NodeRecord; edge?: EdgeRecord; before?: NodeRecord | EdgeRecord };
+
+/**
+ * Turns parsed entries (compact, `compactEntryJson`, or full, `plainEntry`)
+ * back into full commit entries, in place: the records an update replaced
+ * and a drop removed are taken from the state the earlier ops built. The
+ * entries must be a log from its first commit, in TxId order; an op naming a
+ * record the log never built is an error.
+ */
+export function expandEntries(entries: readonly CommitEntry[]): void {
+  const nodes = new Map<string, NodeRecord>();
+  const edges = new Map<string, EdgeRecord>();
+  const missing = (tx: number, what: string, id: string | undefined): GraphError => new GraphError('CORRUPT_BLOCK', `expandEntries: commit ${tx}: ${what} of ${String(id)}, which no earlier commit of the log holds`);
+  for (const e of entries) {
+    for (const o of e.ops as unknown as LooseOp[]) {
+      switch (o.op) {
+        case 'addNode':
+          nodes.set(o.node!.id, o.node!);
+          break;
+        case 'updateNode': {
+          if (o.before === undefined) {
+            const b = nodes.get(o.node!.id);
+            if (b === undefined) throw missing(e.tx, 'an update', o.node!.id);
+            o.before = b;
+          }
+          nodes.set(o.node!.id, o.node!);
+          break;
+        }
+        case 'dropNode': {
+          if (o.node === undefined) {
+            const b = nodes.get(o.id!);
+            if (b === undefined) throw missing(e.tx, 'a drop', o.id);
+            o.node = b;
+            delete o.id;
+          }
+          nodes.delete(o.node.id);
+          break;
+        }
+        case 'addEdge':
+          edges.set(o.edge!.id, o.edge!);
+          break;
+        case 'updateEdge': {
+          if (o.before === undefined) {
+            const b = edges.get(o.edge!.id);
+            if (b === undefined) throw missing(e.tx, 'an update', o.edge!.id);
+            o.before = b;
+          }
+          edges.set(o.edge!.id, o.edge!);
+          break;
+        }
+        case 'dropEdge': {
+          if (o.edge === undefined) {
+            const b = edges.get(o.id!);
+            if (b === undefined) throw missing(e.tx, 'a drop', o.id);
+            o.edge = b;
+            delete o.id;
+          }
+          edges.delete(o.edge.id);
+          break;
+        }
+      }
+    }
+  }
 }
 
 function plainNode(n: NodeRecord): unknown {

@@ -8,7 +8,7 @@ import type { Json } from '../../graph/index.ts';
 import { RoundRobinBalancer } from './balancer.ts';
 import type { LoadBalancer, NodeLoad } from './balancer.ts';
 import { ClusterError } from './errors.ts';
-import { createPool, dbError, parseLocation, sleep } from './_internals/pg.ts';
+import { Listener, channels, createPool, dbError, parseLocation } from './_internals/pg.ts';
 import type { ClusterLocation, Pool } from './_internals/pg.ts';
 import { migrate } from './_internals/schema.ts';
 import { WorkerNode } from './worker-node.ts';
@@ -145,6 +145,14 @@ export class DistributedEngine {
   private nodesCache: { at: number; nodes: NodeLoad[] } | undefined;
   private readonly waiting = new Map<string, { resolve(e: DistributedExecution): void; reject(e: unknown): void }[]>();
   private polling = false;
+  /** Waited-for ids not queried since they were added. */
+  private readonly unpolled = new Set<string>();
+  /** Waited-for ids a notification said ended. */
+  private readonly ended = new Set<string>();
+  private listener: Listener | undefined;
+  private listening: Promise<void> | undefined;
+  private lastFullPoll = 0;
+  private pollWake: (() => void) | undefined;
   /** Waited-for ids known to exist. */
   private readonly known = new Set<string>();
   private closed = false;
@@ -183,7 +191,7 @@ export class DistributedEngine {
   async enableDistributedExecution(nodeId: string, balancer?: LoadBalancer, options: WorkerNodeOptions = {}): Promise<WorkerNode> {
     if (this.node !== undefined) throw new ClusterError('INVALID_ARGUMENT', `DistributedEngine.enableDistributedExecution: this process is already node "${this.node.nodeId}"`);
     if (balancer !== undefined) this.balancer = balancer;
-    const node = new WorkerNode({ ...options, pool: this.pool, nodeId, activities: this.activities, predicates: this.predicates });
+    const node = new WorkerNode({ ...options, pool: this.pool, nodeId, activities: this.activities, predicates: this.predicates, schema: this.location.schema });
     await node.start();
     this.node = node;
     return node;
@@ -207,11 +215,15 @@ export class DistributedEngine {
       offered.push(nodes.length > 0 ? (this.balancer.choose(nodes, { executionId: id, workflowKey: key }) ?? null) : null);
     }
     try {
+      // The nodes listening are told at COMMIT that there is work: they claim at once instead of at their next poll.
       await this.pool.query(
-        `INSERT INTO itonami_executions (id, workflow_key, inputs, offered_to, offer_until)
-         SELECT i, $1, inp::jsonb, o, CASE WHEN o IS NULL THEN NULL ELSE now() + $5 * interval '1 millisecond' END
-         FROM unnest($2::text[], $3::text[], $4::text[]) AS x(i, inp, o)`,
-        [key, ids, inputs.map((x) => JSON.stringify(x)), offered, this.options.offerMs ?? 2000],
+        `WITH ins AS (
+           INSERT INTO itonami_executions (id, workflow_key, inputs, offered_to, offer_until)
+           SELECT i, $1, inp::jsonb, o, CASE WHEN o IS NULL THEN NULL ELSE now() + $5 * interval '1 millisecond' END
+           FROM unnest($2::text[], $3::text[], $4::text[]) AS x(i, inp, o)
+           RETURNING 1)
+         SELECT pg_notify($6, '') FROM (SELECT count(*) AS n FROM ins) x WHERE n > 0`,
+        [key, ids, inputs.map((x) => JSON.stringify(x)), offered, this.options.offerMs ?? 2000, channels(this.location.schema).work],
       );
     } catch (e) {
       throw dbError(`DistributedEngine.submitDistributedWorkflows: queueing ${inputs.length} execution(s) of "${key}" failed`, e);
@@ -273,49 +285,110 @@ export class DistributedEngine {
       const list = this.waiting.get(id) ?? [];
       list.push(w);
       this.waiting.set(id, list);
+      this.unpolled.add(id);
+      this.pollWake?.();
       void this.poll();
     });
   }
 
-  /** One poller serves every waiter: a query per 50 ms for the ids still waited on. */
+  /**
+   * One poller serves every waiter. The group commit that makes an end durable
+   * NOTIFYs the ended ids: the poller then reads just those rows (and the ids
+   * waited for since its last query). Every waited-for id is also queried
+   * every 50 ms while no listening connection is up, every second while one is
+   * (a safety net: notifications are lost only while that connection is down,
+   * and it re-polls everything when it is back).
+   */
   private async poll(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
     try {
+      if (this.listening === undefined) {
+        this.listener = new Listener(this.pool, channels(this.location.schema).done, (payload) => this.heard(payload));
+        this.listening = this.listener.start();
+      }
+      await this.listening;
       while (this.waiting.size > 0 && !this.closed) {
-        try {
-          const ids = [...this.waiting.keys()];
-          const r = await this.pool.query(
-            `SELECT id, workflow_key, status, inputs, outputs, error, stream_id, internal_id FROM itonami_executions WHERE id = ANY($1::text[]) AND status IN ('completed', 'failed', 'cancelled', 'timed_out')`,
-            [ids],
-          );
-          for (const row of r.rows) {
-            const ws = this.waiting.get(row.id as string);
-            this.waiting.delete(row.id as string);
-            for (const w of ws ?? []) w.resolve(toExecution(row));
-          }
-          // Ids never seen in the table are checked once (a typo must not wait forever).
-          const fresh = ids.filter((i) => this.waiting.has(i) && !this.known.has(i));
-          if (fresh.length > 0) {
-            const found = new Set((await this.pool.query<{ id: string }>('SELECT id FROM itonami_executions WHERE id = ANY($1::text[])', [fresh])).rows.map((x) => x.id));
-            for (const id of fresh) {
-              if (found.has(id)) {
-                this.known.add(id);
-                continue;
-              }
-              const ws = this.waiting.get(id);
-              this.waiting.delete(id);
-              for (const w of ws ?? []) w.reject(new ClusterError('UNKNOWN_EXECUTION', `DistributedEngine.waitForDistributedResult: no execution "${id}" in the cluster`));
-            }
-          }
-          for (const row of r.rows) this.known.delete(row.id as string);
-        } catch {
-          // The server may be restarting: keep waiting.
+        const listening = this.listener?.connected === true;
+        const now = Date.now();
+        let ids: string[];
+        if (!listening || now - this.lastFullPoll >= 1000) {
+          ids = [...this.waiting.keys()];
+          this.lastFullPoll = now;
+        } else {
+          ids = [...new Set([...this.unpolled, ...this.ended])].filter((i) => this.waiting.has(i));
         }
-        if (this.waiting.size > 0) await sleep(50);
+        this.unpolled.clear();
+        this.ended.clear();
+        if (ids.length > 0) await this.query(ids);
+        if (this.waiting.size > 0 && this.unpolled.size === 0 && this.ended.size === 0) {
+          await this.pollPause(listening ? Math.max(1, this.lastFullPoll + 1000 - Date.now()) : 50);
+        }
       }
     } finally {
       this.polling = false;
+    }
+  }
+
+  /** A notification: the ids of executions that ended (undefined: some may have been missed, query everything). */
+  private heard(payload: string | undefined): void {
+    if (payload === undefined) this.lastFullPoll = 0;
+    else {
+      let any = false;
+      for (const id of payload.split(',')) {
+        if (this.waiting.has(id)) {
+          this.ended.add(id);
+          any = true;
+        }
+      }
+      if (!any) return;
+    }
+    this.pollWake?.();
+  }
+
+  private pollPause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        if (this.pollWake === done) this.pollWake = undefined;
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.pollWake = done;
+    });
+  }
+
+  /** Resolves the waiters of `ids` that ended; rejects those of ids the cluster never had. */
+  private async query(ids: string[]): Promise<void> {
+    try {
+      const r = await this.pool.query(
+        `SELECT id, workflow_key, status, inputs, outputs, error, stream_id, internal_id FROM itonami_executions WHERE id = ANY($1::text[]) AND status IN ('completed', 'failed', 'cancelled', 'timed_out')`,
+        [ids],
+      );
+      for (const row of r.rows) {
+        const ws = this.waiting.get(row.id as string);
+        this.waiting.delete(row.id as string);
+        for (const w of ws ?? []) w.resolve(toExecution(row));
+      }
+      // Ids never seen in the table are checked once (a typo must not wait forever).
+      const fresh = ids.filter((i) => this.waiting.has(i) && !this.known.has(i));
+      if (fresh.length > 0) {
+        const found = new Set((await this.pool.query<{ id: string }>('SELECT id FROM itonami_executions WHERE id = ANY($1::text[])', [fresh])).rows.map((x) => x.id));
+        for (const id of fresh) {
+          if (found.has(id)) {
+            this.known.add(id);
+            continue;
+          }
+          const ws = this.waiting.get(id);
+          this.waiting.delete(id);
+          for (const w of ws ?? []) w.reject(new ClusterError('UNKNOWN_EXECUTION', `DistributedEngine.waitForDistributedResult: no execution "${id}" in the cluster`));
+        }
+      }
+      for (const row of r.rows) this.known.delete(row.id as string);
+    } catch {
+      // The server may be restarting: keep waiting (the next full poll asks again).
+      this.lastFullPoll = 0;
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 
@@ -362,6 +435,8 @@ export class DistributedEngine {
     if (this.closed) return;
     if (this.node !== undefined) await this.node.stop(options);
     this.closed = true;
+    this.pollWake?.();
+    await this.listener?.close();
     for (const [id, ws] of this.waiting) {
       this.waiting.delete(id);
       for (const w of ws) w.reject(new ClusterError('CLOSED', `DistributedEngine.waitForDistributedResult: the engine was closed while waiting for "${id}"`));

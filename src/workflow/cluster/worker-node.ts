@@ -7,7 +7,7 @@ import { validateWorkflow } from '../ir/index.ts';
 import type { WorkflowIR } from '../ir/index.ts';
 import { ClusterError } from './errors.ts';
 import { NodeGroupCommit } from './_internals/group-commit.ts';
-import { dbError, inTransaction, isTransient, sleep } from './_internals/pg.ts';
+import { Listener, channels, dbError, inTransaction, isTransient, sleep } from './_internals/pg.ts';
 import type { Pool } from './_internals/pg.ts';
 import { StreamBackend, loadStream } from './_internals/stream-backend.ts';
 import type { StreamBatch } from './_internals/stream-backend.ts';
@@ -36,6 +36,8 @@ export interface WorkerNodeConfig extends WorkerNodeOptions {
   readonly nodeId: string;
   readonly activities: ActivityRegistry;
   readonly predicates?: ReadonlyMap<string, Predicate>;
+  /** The schema of the cluster's tables: names the NOTIFY channels (none without it: the node only polls). */
+  readonly schema?: string;
 }
 
 interface HeldStream {
@@ -76,6 +78,12 @@ export class WorkerNode {
   private stopped = false;
   private loops: Promise<void>[] = [];
   private readonly sleepers = new Set<() => void>();
+  /** Wakes the claim loop's wait (a NOTIFY said there is work). */
+  private claimWake: (() => void) | undefined;
+  /** Work was announced while the claim loop was not waiting: claim again at once. */
+  private workHint = false;
+  private readonly channels: { readonly work: string; readonly done: string } | undefined;
+  private listener: Listener | undefined;
   /** Executions started, streams taken over: for figures and tests. */
   readonly stats = { started: 0, resumedStreams: 0, fencedStreams: 0, completed: 0 };
 
@@ -95,7 +103,9 @@ export class WorkerNode {
     };
     this.activities = config.activities;
     this.predicates = config.predicates ?? new Map();
+    this.channels = config.schema === undefined ? undefined : channels(config.schema);
     this.group = new NodeGroupCommit({
+      doneChannel: this.channels?.done,
       pool: this.pool,
       nodeId: this.nodeId,
       leaseMs,
@@ -132,6 +142,11 @@ export class WorkerNode {
     } catch (e) {
       throw dbError(`WorkerNode.start: node ${this.nodeId} could not join the cluster`, e);
     }
+    if (this.channels !== undefined) {
+      // Submissions announce themselves: the node claims at once instead of at its next poll.
+      this.listener = new Listener(this.pool, this.channels.work, () => this.wakeClaims());
+      await this.listener.start();
+    }
     this.o.log(`node ${this.nodeId} joined`);
     this.loops = [this.heartbeatLoop(), this.claimLoop(), this.inboxLoop()];
   }
@@ -145,6 +160,7 @@ export class WorkerNode {
     if (this.stopping) return;
     this.stopping = true;
     this.wakeAll();
+    await this.listener?.close();
     const until = Date.now() + (options.drainMs ?? 10_000);
     if (this.openStream !== undefined) this.openStream.open = false;
     while (this.load > 0 && Date.now() < until) await sleep(20);
@@ -156,7 +172,12 @@ export class WorkerNode {
     this.wakeAll();
     await Promise.all(this.loops);
     try {
-      await this.pool.query(`UPDATE itonami_streams SET owner = NULL, lease_until = now() WHERE owner = $1 AND id = ANY($2::text[])`, [this.nodeId, rest.map((s) => s.id)]);
+      // Released streams are claimable at once: other nodes are told so.
+      await this.pool.query(
+        `WITH r AS (UPDATE itonami_streams SET owner = NULL, lease_until = now() WHERE owner = $1 AND id = ANY($2::text[]) RETURNING 1)
+         SELECT pg_notify($3, '') FROM (SELECT count(*) AS n FROM r) x WHERE n > 0 AND $3 <> ''`,
+        [this.nodeId, rest.map((s) => s.id), this.channels?.work ?? ''],
+      );
       await this.pool.query('UPDATE itonami_nodes SET stopped = true, load = 0, last_heartbeat = now() WHERE id = $1 AND incarnation = $2', [this.nodeId, this.incarnation]);
     } catch {
       // The leases expire by themselves.
@@ -193,6 +214,7 @@ export class WorkerNode {
 
   private async claimLoop(): Promise<void> {
     while (!this.stopping) {
+      this.workHint = false;
       let claimed = 0;
       try {
         if (this.load < this.o.capacity) claimed += await this.takeOver();
@@ -201,8 +223,29 @@ export class WorkerNode {
         if (!isTransient(e)) this.o.log(`node ${this.nodeId}: claim failed: ${(e as Error).message}`);
         await this.pause(this.o.pollMs * 5);
       }
-      if (claimed === 0) await this.pause(this.o.pollMs);
+      if (claimed === 0 && !this.workHint) await this.claimPause(this.o.pollMs);
     }
+  }
+
+  private wakeClaims(): void {
+    this.workHint = true;
+    this.claimWake?.();
+  }
+
+  /** The claim loop's wait: `pollMs`, or less when work is announced or the node stops. */
+  private claimPause(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        this.sleepers.delete(done);
+        if (this.claimWake === done) this.claimWake = undefined;
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.sleepers.add(done);
+      this.claimWake = done;
+    });
   }
 
   private async inboxLoop(): Promise<void> {
@@ -305,18 +348,21 @@ export class WorkerNode {
     const k = Math.min(this.o.claimBatch, this.o.capacity - this.load, this.o.streamSize - s.count);
     if (k <= 0) return 0;
     const stream = s;
-    const rows = await inTransaction(this.pool, async (c) => {
-      // The stream cannot be taken over while executions are being added to it.
-      const own = await c.query('SELECT 1 FROM itonami_streams WHERE id = $1 AND owner = $2 AND epoch = $3 FOR SHARE', [stream.id, this.nodeId, stream.epoch]);
-      if (own.rowCount === 0) return undefined;
-      return (await c.query<{ id: string; workflow_key: string; inputs: Record<string, unknown> }>(
-        `UPDATE itonami_executions e SET status = 'running', stream_id = $2, started_at = now()
+    // One statement (one round trip, its locks held only while it runs): the stream row is
+    // locked FOR SHARE at this node's epoch, so the stream cannot be taken over while
+    // executions are being added to it; no row is claimed when the lease is gone.
+    const r = (await this.pool.query<{ owned: number; rows: { id: string; workflow_key: string; inputs: Record<string, unknown> }[] | null }>(
+      `WITH own AS (SELECT id FROM itonami_streams WHERE id = $2 AND owner = $1 AND epoch = $4 FOR SHARE),
+       claimed AS (
+         UPDATE itonami_executions e SET status = 'running', stream_id = $2, started_at = now()
          WHERE e.id IN (SELECT id FROM itonami_executions WHERE status = 'queued' AND (offered_to IS NULL OR offered_to = $1 OR offer_until < now())
-                        ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
-         RETURNING e.id, e.workflow_key, e.inputs`,
-        [this.nodeId, stream.id, k],
-      )).rows;
-    });
+                          AND EXISTS (SELECT 1 FROM own) ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
+         RETURNING e.id, e.workflow_key, e.inputs, e.seq)
+       SELECT (SELECT count(*) FROM own)::int AS owned,
+              (SELECT json_agg(json_build_object('id', id, 'workflow_key', workflow_key, 'inputs', inputs) ORDER BY seq) FROM claimed) AS rows`,
+      [this.nodeId, stream.id, k, stream.epoch],
+    )).rows[0];
+    const rows = r.owned === 0 ? undefined : (r.rows ?? []);
     if (rows === undefined) {
       this.drop(stream.backend, 'lease lost');
       return 0;

@@ -11,6 +11,8 @@ export interface NodeGroupCommitOptions {
   readonly nodeId: string;
   /** Each write also renews the leases of the streams it writes by this long (ms). */
   readonly leaseMs: number;
+  /** NOTIFY channel told the cluster ids of the executions whose end a write made durable. */
+  readonly doneChannel?: string;
   /** A stream's writes were refused: the node drops it. */
   readonly onFenced: (backend: StreamBackend) => void;
   /** A batch is durable: its executions that ended are reported. */
@@ -191,6 +193,9 @@ export class NodeGroupCommit implements GroupCommit {
     const n = ord;
     params.push(this.o.leaseMs, n, JSON.stringify(ex), JSON.stringify(extra));
     const pn = params.length;
+    // Waiters on results hear which executions ended (at COMMIT, so once durable), in payloads under 8000 bytes.
+    const notify = this.o.doneChannel !== undefined && ex.some((x) => x.st !== null);
+    if (notify) params.push(this.o.doneChannel);
     const sql = `
       WITH own AS (SELECT id, epoch FROM itonami_streams WHERE id = ANY($1::text[]) AND owner = $2 ORDER BY id FOR UPDATE),
       ok AS (SELECT b.stream_id FROM unnest($1::text[], $3::int[]) AS b(stream_id, epoch) JOIN own ON own.id = b.stream_id AND own.epoch = b.epoch),
@@ -216,8 +221,9 @@ export class NodeGroupCommit implements GroupCommit {
       xt AS (SELECT x.* FROM jsonb_to_recordset($${pn}::jsonb) AS x(k text, s text, a text, b text) JOIN ok ON ok.stream_id = x.s),
       inbox AS (UPDATE itonami_inbox SET delivered_at = now() FROM xt WHERE xt.k = 'inbox' AND itonami_inbox.seq = xt.a::bigint RETURNING 1),
       blk AS (INSERT INTO itonami_blocks (stream_id, digest, bytes) SELECT s, decode(a, 'base64'), decode(b, 'base64') FROM xt WHERE k = 'block' ON CONFLICT DO NOTHING RETURNING 1),
-      snp AS (INSERT INTO itonami_snapshots (stream_id, tx, root) SELECT s, a::int, decode(b, 'base64') FROM xt WHERE k = 'snap' ON CONFLICT DO NOTHING RETURNING 1)
-      SELECT (SELECT coalesce(array_agg(stream_id), '{}') FROM ok) AS ok, (SELECT count(*) FROM ins)::int AS inserted,
+      snp AS (INSERT INTO itonami_snapshots (stream_id, tx, root) SELECT s, a::int, decode(b, 'base64') FROM xt WHERE k = 'snap' ON CONFLICT DO NOTHING RETURNING 1)${notify ? `,
+      ntf AS (SELECT pg_notify($${pn + 1}, string_agg(id, ',')) FROM (SELECT id, (row_number() OVER () - 1) / 150 AS g FROM ex WHERE st IS NOT NULL) t GROUP BY g)` : ''}
+      SELECT${notify ? ' (SELECT count(*) FROM ntf) AS notified,' : ''} (SELECT coalesce(array_agg(stream_id), '{}') FROM ok) AS ok, (SELECT count(*) FROM ins)::int AS inserted,
              (SELECT count(*) FROM upd)::int + (SELECT count(*) FROM inbox)::int + (SELECT count(*) FROM blk)::int + (SELECT count(*) FROM snp)::int + (SELECT count(*) FROM renew)::int AS other`;
     const r = (await c.query<{ ok: string[]; inserted: number }>(sql, params)).rows[0];
     const okSet = new Set(r.ok);

@@ -82,3 +82,83 @@ export function dbError(what: string, e: unknown): ClusterError {
   if (e instanceof ClusterError) return e;
   return new ClusterError('DATABASE', `${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
 }
+
+/**
+ * The NOTIFY channels of a cluster (one per schema): `work` when executions
+ * become claimable (a submission, streams released), `done` with the ids of
+ * executions that ended (sent by the group commit that made their end
+ * durable). Notifications only shorten waits: every waiter also polls.
+ */
+export function channels(schema: string): { readonly work: string; readonly done: string } {
+  // Channel names are identifiers: at most 63 bytes (a clash only wakes someone for nothing).
+  const base = `itonami_${schema}`.slice(0, 56);
+  return { work: `${base}_work`, done: `${base}_done` };
+}
+
+/**
+ * One connection (outside the pool) that LISTENs on a channel and calls
+ * `onNotify` with each payload; reconnects (with back-off) when the server
+ * goes away, and calls `onNotify(undefined)` once listening again, since
+ * notifications sent meanwhile were lost.
+ */
+export class Listener {
+  private client: pg.Client | undefined;
+  private closed = false;
+  private delay = 100;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly channel: string,
+    private readonly onNotify: (payload: string | undefined) => void,
+  ) {}
+
+  /** True while the LISTEN connection is up. */
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** Starts listening; resolves once the first LISTEN succeeded or failed (then it retries in the background). */
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    const c = new pg.Client({ ...(this.pool as unknown as { options: pg.ClientConfig }).options });
+    let failed = false;
+    const fail = (): void => {
+      if (failed) return;
+      failed = true;
+      if (this.client === c) this.client = undefined;
+      void c.end().catch(() => undefined);
+      if (this.closed) return;
+      setTimeout(() => void this.connect().then(() => this.onNotify(undefined)), this.delay).unref();
+      this.delay = Math.min(2000, this.delay * 2);
+    };
+    c.on('error', fail);
+    c.on('end', fail);
+    c.on('notification', (m) => {
+      if (m.channel === this.channel) this.onNotify(m.payload);
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN "${this.channel}"`);
+      if (this.closed) {
+        failed = true;
+        await c.end().catch(() => undefined);
+        return;
+      }
+      this.client = c;
+      this.delay = 100;
+    } catch {
+      fail();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const c = this.client;
+    this.client = undefined;
+    if (c !== undefined) await c.end().catch(() => undefined);
+  }
+}

@@ -96,6 +96,13 @@ export const MIGRATIONS: readonly { readonly version: number; readonly name: str
       CREATE INDEX itonami_inbox_pending ON itonami_inbox (execution_id) WHERE delivered_at IS NULL;
     `,
   },
+  {
+    // No table changes: it records that commits may be in the compact form (an update without
+    // its before-record, a drop by id), so that a build that cannot read them refuses the database.
+    version: 2,
+    name: 'compact commit entries',
+    sql: `COMMENT ON COLUMN itonami_commits.entry IS 'JSON of {tx, parentTx, time, meta, ops[, cid]}; since migration 2 an update op may omit "before" and a drop op may carry only "id": readers rebuild them from the earlier commits of the stream'`,
+  },
 ];
 
 /** Applies the migrations not yet applied; returns the versions it applied. */
