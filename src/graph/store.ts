@@ -35,7 +35,21 @@ export interface StoreOptions {
    * stay readable.
    */
   retention?: { snapshots?: number; log?: 'all' | 'since-oldest-snapshot' };
+  /**
+   * Keep the version of every this-many-th TxId (and the head) materialised in
+   * memory; a version in between is rebuilt on first read from the nearest
+   * kept one plus the commits after it (at most `keepEvery - 1` commits, and
+   * fewer than 2,048 operations: a version is kept once that many were
+   * committed since the last kept one), and the last 8 rebuilt are cached.
+   * 1 keeps every version.
+   * Default 64: a kept version costs a trie path copy per write, which is most
+   * of what a commit leaves in memory.
+   */
+  keepEvery?: number;
 }
+
+/** A version is kept, whatever `keepEvery` says, once rebuilding it would replay this many operations. */
+const REBUILD_OPS = 2048;
 
 /** A committed version. */
 class VersionSnapshot extends ValueView implements Snapshot {
@@ -62,6 +76,8 @@ class Commit implements CommitInfo {
     readonly parentTx: TxId,
     readonly time: number,
     readonly meta: Json,
+    /** @internal The commit's operations, kept for commits in memory (rebuilding the versions not kept). */
+    readonly ops: readonly Op[] | undefined = undefined,
   ) {}
   get cid(): CID {
     return this.store.cid(this.tx);
@@ -80,10 +96,19 @@ class Commit implements CommitInfo {
  * of its content only.
  */
 export class Store implements TxHost {
-  /** versions[i] and commits[i] hold TxId firstTx + i. */
-  private readonly versions: GraphValue[] = [EMPTY_VALUE];
+  /**
+   * versions[i] and commits[i] hold TxId firstTx + i. A version is kept
+   * (defined) at firstTx, at every multiple of keepEvery and at the head;
+   * the others are rebuilt from the commits' ops (`valueAt`).
+   */
+  private readonly versions: (GraphValue | undefined)[] = [EMPTY_VALUE];
   private readonly commits: Commit[];
   private firstTx = 0;
+  private readonly keepEvery: number;
+  /** Operations committed after the last kept version, through the head. */
+  private opsSinceKept = 0;
+  /** Versions rebuilt lately (not kept), least recently used first. */
+  private readonly rebuilt = new Map<TxId, GraphValue>();
   /** Versions before firstTx rebuilt on demand (after a restart). */
   private readonly older = new Map<TxId, { value: GraphValue; commit: Commit }>();
   private lastSnapshotTx = 0;
@@ -103,6 +128,9 @@ export class Store implements TxHost {
     this.sink = backend.persistent ? (d, b) => backend.putBlock(d, b) : undefined;
     this.snapshotEvery = options.snapshotEvery ?? (backend.persistent ? 1000 : 0);
     this.retention = { snapshots: options.retention?.snapshots ?? Infinity, log: options.retention?.log ?? 'all' };
+    const keep = options.keepEvery ?? 64;
+    if (!(Number.isInteger(keep) && keep >= 1)) throw new GraphError('INVALID_ARGUMENT', `Store: "keepEvery" must be an integer >= 1, got ${String(keep)}`);
+    this.keepEvery = keep;
     this.commits = [new Commit(this, 0, -1, 0, null)];
     this.restore();
   }
@@ -118,7 +146,7 @@ export class Store implements TxHost {
   }
 
   private headValue(): GraphValue {
-    return this.versions[this.versions.length - 1];
+    return this.versions[this.versions.length - 1]!;
   }
 
   /**
@@ -209,8 +237,10 @@ export class Store implements TxHost {
 
   /** The ops of commit `tx` (its delta). */
   changes(tx: TxId): readonly Op[] {
-    this.valueAt('Store.changes', tx);
+    this.checkTx('Store.changes', tx);
     if (tx === 0) return [];
+    const ops = tx > this.firstTx ? this.commits[tx - this.firstTx].ops : undefined;
+    if (ops !== undefined) return ops;
     for (const e of this.backend.readCommits(tx)) return e.ops;
     return [];
   }
@@ -247,7 +277,7 @@ export class Store implements TxHost {
 
   /** @internal */
   finish(tx: Transaction, meta: Json): CommitInfo {
-    const ownedMeta = tx.adoptMeta ? adoptJson('Transaction.commit: meta', meta) : ownJson('Transaction.commit: meta', meta);
+    const ownedMeta = tx.adoptMeta ? adoptJson('Transaction.commit', meta) : ownJson('Transaction.commit', meta);
     if (tx.dropped !== null) for (const id of tx.dropped) {
       if (champ.get(tx.draft.nodes, id) !== undefined) continue; // re-added later in the same transaction
       const a = champ.get(tx.draft.adj, id);
@@ -271,12 +301,17 @@ export class Store implements TxHost {
     }
     const parentTx = this.headTx;
     const txId = parentTx + 1;
-    const commit = new Commit(this, txId, parentTx, this.now(), ownedMeta);
+    // slice(): an exact-size copy, so a retained commit does not keep the push slack.
+    const ops = tx.ops.slice();
+    const commit = new Commit(this, txId, parentTx, this.now(), ownedMeta, ops);
+    // The old head stays materialised only if it is a kept version.
+    if (this.keep(parentTx)) this.opsSinceKept = 0;
+    else this.versions[this.versions.length - 1] = undefined;
+    this.opsSinceKept += ops.length;
     this.versions.push(value);
     this.commits.push(commit);
     if (this.open.size > 1) this.writeLog.push({ tx: txId, keys: writeKeys(tx.ops) });
-    // slice(): an exact-size copy, so a retained version does not keep the push slack.
-    this.backend.append({ tx: txId, parentTx, time: commit.time, meta: ownedMeta, ops: tx.ops.slice() });
+    this.backend.append({ tx: txId, parentTx, time: commit.time, meta: ownedMeta, ops });
     if (this.snapshotEvery > 0 && txId - this.lastSnapshotTx >= this.snapshotEvery) this.snapshot();
     return commit;
   }
@@ -334,12 +369,45 @@ export class Store implements TxHost {
     }
   }
 
-  private valueAt(method: string, tx: TxId): GraphValue {
+  private checkTx(method: string, tx: TxId): void {
     if (!Number.isInteger(tx) || tx < 0 || tx > this.headTx) {
       throw new GraphError('TX_NOT_FOUND', `${method}: TxId ${tx} does not exist (the store has TxIds 0 to ${this.headTx})`);
     }
-    if (tx >= this.firstTx) return this.versions[tx - this.firstTx];
+  }
+
+  private valueAt(method: string, tx: TxId): GraphValue {
+    this.checkTx(method, tx);
+    if (tx >= this.firstTx) return this.versions[tx - this.firstTx] ?? this.rebuild(tx);
     return this.loadOlder(tx, method).value;
+  }
+
+  /**
+   * Whether the version of `tx` stays materialised once it is no longer the
+   * head: every keepEvery-th TxId, and any version whose rebuild would replay
+   * REBUILD_OPS operations or more (`opsSinceKept`, counted through `tx`), so
+   * that a store of large commits keeps its versions and a rebuild stays short.
+   */
+  private keep(tx: TxId): boolean {
+    return tx % this.keepEvery === 0 || tx === this.firstTx || this.opsSinceKept >= REBUILD_OPS;
+  }
+
+  /** A version not kept: the nearest earlier kept (or recently rebuilt) one plus the ops of the commits since. */
+  private rebuild(tx: TxId): GraphValue {
+    const hit = this.rebuilt.get(tx);
+    if (hit !== undefined) {
+      this.rebuilt.delete(tx);
+      this.rebuilt.set(tx, hit);
+      return hit;
+    }
+    let from = tx - 1;
+    let base: GraphValue | undefined;
+    while ((base = this.versions[from - this.firstTx] ?? this.rebuilt.get(from)) === undefined) from--;
+    const draft = new Draft(base);
+    for (let t = from + 1; t <= tx; t++) for (const op of this.commits[t - this.firstTx].ops!) applyOp(draft, op);
+    const value = draft.freeze();
+    if (this.rebuilt.size >= 8) this.rebuilt.delete(this.rebuilt.keys().next().value as TxId);
+    this.rebuilt.set(tx, value);
+    return value;
   }
 
   /** A version before the in-memory ones: nearest snapshot at or before it, plus the log. */
@@ -407,10 +475,16 @@ export class Store implements TxHost {
     for (const entry of this.backend.readCommits(from)) {
       if (entry.tx !== this.headTx + 1) throw new GraphError('CORRUPT_BLOCK', `Store.open: the commit log jumps from TxId ${this.headTx} to ${entry.tx}`);
       draft ??= new Draft(this.headValue());
-      for (const op of entry.ops) applyOp(draft, reviveOp(op));
-      this.versions.push(draft.freeze());
-      this.commits.push(new Commit(this, entry.tx, entry.parentTx, entry.time, entry.meta));
+      const ops = entry.ops.map(reviveOp);
+      for (const op of ops) applyOp(draft, op);
+      // Only kept versions are frozen on the way (freezing ends in-place edits); the head is set below.
+      this.opsSinceKept += ops.length;
+      const keep = this.keep(entry.tx);
+      if (keep) this.opsSinceKept = 0;
+      this.versions.push(keep ? draft.freeze() : undefined);
+      this.commits.push(new Commit(this, entry.tx, entry.parentTx, entry.time, entry.meta, ops));
     }
+    if (draft !== undefined && this.versions[this.versions.length - 1] === undefined) this.versions[this.versions.length - 1] = draft.freeze();
   }
 }
 

@@ -79,7 +79,7 @@ export class Transaction extends ValueView {
 
   override getNode(id: string): NodeRecord | undefined {
     this.reads?.push('n:' + id);
-    return super.getNode(id);
+    return champ.get(this.draft.nodes, id);
   }
   override getEdge(id: string): EdgeRecord | undefined {
     this.reads?.push('e:' + id);
@@ -124,7 +124,7 @@ export class Transaction extends ValueView {
     this.check('addNode', id);
     const h = champ.hashing.hash(id);
     if (champ.get(this.draft.nodes, id, h) !== undefined) throw new GraphError('DUPLICATE_ID', `Transaction.addNode: node "${id}" already exists`);
-    const rec = new NodeRec(id, labelsOf('addNode', id, labels), ownProps(`Transaction.addNode: node "${id}"`, props));
+    const rec = new NodeRec(id, labelsOf('addNode', id, labels), ownProps('Transaction.addNode', 'node', id, props));
     this.draft.putNode(rec, undefined, h);
     this.dropped?.delete(id);
     this.ops.push({ op: 'addNode', node: rec });
@@ -136,10 +136,17 @@ export class Transaction extends ValueView {
     if (typeof type !== 'string' || type === '') throw new GraphError('INVALID_ARGUMENT', `Transaction.addEdge: edge "${id}" needs a non-empty type`);
     const h = champ.hashing.hash(id);
     if (champ.get(this.draft.edges, id, h) !== undefined) throw new GraphError('DUPLICATE_ID', `Transaction.addEdge: edge "${id}" already exists`);
-    if (champ.get(this.draft.nodes, src) === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.addEdge: edge "${id}" starts at missing node "${src}"`);
-    if (champ.get(this.draft.nodes, dst) === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.addEdge: edge "${id}" ends at missing node "${dst}"`);
-    const rec = new EdgeRec(id, type, src, dst, ownProps(`Transaction.addEdge: edge "${id}"`, props));
-    this.draft.putEdge(rec, h);
+    // Each endpoint is hashed once, for this check and for its adjacency entry.
+    const hs = champ.hashing.hash(src);
+    const hd = src === dst ? hs : champ.hashing.hash(dst);
+    const s = champ.get(this.draft.nodes, src, hs);
+    if (s === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.addEdge: edge "${id}" starts at missing node "${src}"`);
+    const d = champ.get(this.draft.nodes, dst, hd);
+    if (d === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.addEdge: edge "${id}" ends at missing node "${dst}"`);
+    // The endpoints are the nodes' own id strings, not the caller's copies: one string per
+    // node however many edges it has (less memory; equal ids compare and hash as one object).
+    const rec = new EdgeRec(id, type, s.id, d.id, ownProps('Transaction.addEdge', 'edge', id, props));
+    this.draft.putEdge(rec, h, hs, hd);
     this.ops.push({ op: 'addEdge', edge: rec });
     return rec;
   }
@@ -151,7 +158,7 @@ export class Transaction extends ValueView {
     const before = champ.get(this.draft.nodes, id, h);
     if (before === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.updateNode: node "${id}" does not exist`);
     const labels = update.labels === undefined ? before.labels : labelsOf('updateNode', id, update.labels);
-    const props = update.props === undefined ? before.props : ownProps(`Transaction.updateNode: node "${id}"`, update.props);
+    const props = update.props === undefined ? before.props : ownProps('Transaction.updateNode', 'node', id, update.props);
     const rec = new NodeRec(id, labels, props);
     this.draft.putNode(rec, before, h);
     this.ops.push({ op: 'updateNode', before, node: rec });
@@ -166,7 +173,7 @@ export class Transaction extends ValueView {
     if (before === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.mergeNodeProps: node "${id}" does not exist`);
     this.check('updateNode', id);
     // Only the patched values need validating: the others are the stored (owned) ones.
-    const rec = new NodeRec(id, before.labels, mergeOwnedProps(`Transaction.updateNode: node "${id}"`, before.props, props));
+    const rec = new NodeRec(id, before.labels, mergeOwnedProps('Transaction.updateNode', 'node', id, before.props, props));
     this.draft.putNode(rec, before, h);
     this.ops.push({ op: 'updateNode', before, node: rec });
     return rec;
@@ -177,7 +184,7 @@ export class Transaction extends ValueView {
     this.check('updateEdge', id);
     const before = champ.get(this.draft.edges, id);
     if (before === undefined) throw new GraphError('EDGE_NOT_FOUND', `Transaction.updateEdge: edge "${id}" does not exist`);
-    const rec = new EdgeRec(id, before.type, before.src, before.dst, ownProps(`Transaction.updateEdge: edge "${id}"`, update.props));
+    const rec = new EdgeRec(id, before.type, before.src, before.dst, ownProps('Transaction.updateEdge', 'edge', id, update.props));
     this.draft.putEdge(rec);
     this.ops.push({ op: 'updateEdge', before, edge: rec });
     return rec;
@@ -188,7 +195,7 @@ export class Transaction extends ValueView {
     const before = champ.get(this.draft.edges, id);
     if (before === undefined) throw new GraphError('EDGE_NOT_FOUND', `Transaction.mergeEdgeProps: edge "${id}" does not exist`);
     this.check('updateEdge', id);
-    const rec = new EdgeRec(id, before.type, before.src, before.dst, mergeOwnedProps(`Transaction.updateEdge: edge "${id}"`, before.props, props));
+    const rec = new EdgeRec(id, before.type, before.src, before.dst, mergeOwnedProps('Transaction.updateEdge', 'edge', id, before.props, props));
     this.draft.putEdge(rec);
     this.ops.push({ op: 'updateEdge', before, edge: rec });
     return rec;

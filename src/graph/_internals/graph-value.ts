@@ -122,13 +122,13 @@ export class Draft implements GraphValue {
     for (const l of rec.labels) this.byLabel = indexRemove(this.byLabel, l, rec.id, this.edit, this.ch(), hash);
   }
 
-  putEdge(rec: EdgeRec, hash: number = champ.hashing.hash(rec.id)): void {
+  putEdge(rec: EdgeRec, hash: number = champ.hashing.hash(rec.id), srcHash?: number, dstHash?: number): void {
     const c = this.ch();
     this.edges = champ.set(this.edges, rec.id, rec, this.edit, c, hash);
     if (c.added) this.edgeCount++;
     this.byType = indexPut(this.byType, rec.type, rec.id, rec, this.edit, this.ch(), hash);
-    this.adjPut(rec.src, 'out', rec, hash);
-    this.adjPut(rec.dst, 'in', rec, hash);
+    this.adjPut(rec.src, 'out', rec, hash, srcHash);
+    this.adjPut(rec.dst, 'in', rec, hash, dstHash);
   }
 
   removeEdge(rec: EdgeRec, hash: number = champ.hashing.hash(rec.id)): void {
@@ -140,8 +140,7 @@ export class Draft implements GraphValue {
     this.adjRemove(rec.dst, 'in', rec, hash);
   }
 
-  private ownAdj(nodeId: string): Adjacency {
-    const h = champ.hashing.hash(nodeId);
+  private ownAdj(nodeId: string, h: number = champ.hashing.hash(nodeId)): Adjacency {
     const a = champ.get(this.adj, nodeId, h);
     if (a !== undefined && a.edit === this.edit) return a;
     const next: Adjacency = a === undefined ? { out: NO_BUCKETS, in: NO_BUCKETS, edit: this.edit } : { out: a.out, in: a.in, edit: this.edit };
@@ -149,8 +148,8 @@ export class Draft implements GraphValue {
     return next;
   }
 
-  private adjPut(nodeId: string, dir: 'out' | 'in', rec: EdgeRec, hash: number): void {
-    const a = this.ownAdj(nodeId);
+  private adjPut(nodeId: string, dir: 'out' | 'in', rec: EdgeRec, hash: number, nodeHash: number | undefined): void {
+    const a = this.ownAdj(nodeId, nodeHash);
     const buckets = a[dir];
     let i = 0;
     while (i < buckets.length && buckets[i].type !== rec.type) i++;
@@ -201,9 +200,18 @@ export class Draft implements GraphValue {
   }
 }
 
+/** The Change of an index's inner set (indexes are written one at a time: one object serves). */
+const innerChange = champ.newChange();
+function resetInner(): champ.Change {
+  innerChange.added = false;
+  innerChange.removed = false;
+  innerChange.old = undefined;
+  return innerChange;
+}
+
 function indexPut<V>(index: ChampNode<Counted<V>>, key: string, id: string, value: V, edit: Edit, c: champ.Change, idHash: number): ChampNode<Counted<V>> {
   const entry = champ.get(index, key);
-  const inner = champ.newChange();
+  const inner = resetInner();
   if (entry === undefined) {
     const set = champ.set(champ.emptyNode<V>(), id, value, edit, inner, idHash);
     return champ.set(index, key, { size: 1, set, edit }, edit, c);
@@ -222,7 +230,7 @@ function indexPut<V>(index: ChampNode<Counted<V>>, key: string, id: string, valu
 function indexRemove<V>(index: ChampNode<Counted<V>>, key: string, id: string, edit: Edit, c: champ.Change, idHash: number): ChampNode<Counted<V>> {
   const entry = champ.get(index, key);
   if (entry === undefined) return index;
-  const inner = champ.newChange();
+  const inner = resetInner();
   const set = champ.remove(entry.set, id, edit, inner, idHash);
   if (!inner.removed) return index;
   if (entry.size === 1) return champ.remove(index, key, edit, c);

@@ -2,20 +2,58 @@ import { GraphError } from '../errors.ts';
 import type { Json, Props } from '../types.ts';
 
 /**
+ * Where a value is being validated, for error messages only: `subject` (an
+ * element, or "meta") of `method`, plus the keys walked down to the value.
+ * Messages are built only when a value is refused, so the hot path formats no
+ * strings.
+ */
+class Ctx {
+  /** Keys from the top value down to the one being checked. */
+  readonly keys: (string | number)[] = [];
+  /** Objects being walked (for cycle detection); as deep as `keys`. */
+  readonly open: object[] = [];
+  constructor(
+    private readonly method: string,
+    private readonly kind: string,
+    private readonly id: string | undefined,
+    readonly track: boolean,
+  ) {}
+  where(): string {
+    return this.id === undefined ? `${this.method}: ${this.kind}` : `${this.method}: ${this.kind} "${this.id}"`;
+  }
+  /** The error for the value at the current path: `<where>: property a.b[2] <what>`. */
+  fail(what: string): GraphError {
+    // A meta's path starts at `value`; an element's at its property name.
+    let path = this.id === undefined ? 'value' : '';
+    for (const k of this.keys) path += typeof k === 'number' ? `[${k}]` : path === '' ? k : `.${k}`;
+    return new GraphError('INVALID_PROPERTY', `${this.where()}: property ${path} ${what}`);
+  }
+  enter(v: object): void {
+    for (let i = 0; i < this.open.length; i++) if (this.open[i] === v) throw this.fail('contains a cycle');
+    this.open.push(v);
+  }
+  leave(): void {
+    this.open.pop();
+  }
+}
+
+/**
  * Validates a property map and returns a deep-frozen copy that the store owns,
  * so later changes to the caller's object cannot reach a stored version.
  * Rejects what JSON cannot carry: undefined, functions, symbols, bigints,
  * NaN and ±Infinity, class instances (Date, Map, ...) and cycles. -0 becomes 0.
+ * Errors name `method`, the element (`kind` "id") and the property path.
  */
-export function ownProps(where: string, props: unknown): Props {
+export function ownProps(method: string, kind: string, id: string, props: unknown): Props {
   if (props === undefined || props === null) return EMPTY_PROPS;
   if (typeof props === 'object' && isOwned(props)) return props as Props;
-  if (!isPlainObject(props)) throw new GraphError('INVALID_PROPERTY', `${where}: properties must be a plain object, got ${describe(props)}`);
+  if (!isPlainObject(props)) throw new GraphError('INVALID_PROPERTY', `${method}: ${kind} "${id}": properties must be a plain object, got ${describe(props)}`);
   const keys = Object.keys(props);
   if (keys.length === 0) return EMPTY_PROPS;
   const out: Record<string, Json> = {};
-  const stack = new Set<object>([props]);
-  for (const k of keys) out[k] = own(where, k, (props as Record<string, unknown>)[k], stack, true);
+  const ctx = new Ctx(method, kind, id, true);
+  ctx.open.push(props);
+  for (const k of keys) out[k] = ownAt(ctx, k, (props as Record<string, unknown>)[k]);
   return owned(out, true);
 }
 
@@ -24,15 +62,15 @@ export function ownProps(where: string, props: unknown): Props {
  * key), as owned props: only the patched values are validated and copied, the
  * rest is shared with `base`. Key order is base's, then new keys.
  */
-export function mergeOwnedProps(where: string, base: Props, patch: { readonly [key: string]: unknown }): Props {
+export function mergeOwnedProps(method: string, kind: string, id: string, base: Props, patch: { readonly [key: string]: unknown }): Props {
   const out: Record<string, Json> = {};
-  const stack = new Set<object>();
+  let ctx: Ctx | undefined;
   let n = 0;
   for (const k of Object.keys(base)) {
     if (Object.prototype.hasOwnProperty.call(patch, k)) {
       const v = patch[k];
       if (v === undefined) continue;
-      out[k] = own(where, k, v, stack, true);
+      out[k] = ownAt((ctx ??= new Ctx(method, kind, id, true)), k, v);
     } else out[k] = base[k];
     n++;
   }
@@ -40,7 +78,7 @@ export function mergeOwnedProps(where: string, base: Props, patch: { readonly [k
     if (Object.prototype.hasOwnProperty.call(base, k)) continue;
     const v = patch[k];
     if (v === undefined) continue;
-    out[k] = own(where, k, v, stack, true);
+    out[k] = ownAt((ctx ??= new Ctx(method, kind, id, true)), k, v);
     n++;
   }
   return n === 0 ? EMPTY_PROPS : owned(out, true);
@@ -68,11 +106,11 @@ function owned<T extends object>(v: T, track: boolean): T {
   return v;
 }
 
-/** Validates any JSON-like value (commit metadata) and returns a deep-frozen copy. */
-export function ownJson(where: string, value: unknown): Json {
+/** Validates any JSON-like value (commit metadata; errors name `method`) and returns a deep-frozen copy. */
+export function ownJson(method: string, value: unknown): Json {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   // Metadata never comes back as properties: no need to remember it as owned.
-  return own(where, 'value', value, new Set(), false);
+  return own(new Ctx(method, 'meta', undefined, false), value);
 }
 
 /**
@@ -81,83 +119,103 @@ export function ownJson(where: string, value: unknown): Json {
  * module owns already are shared as they are; -0 becomes 0 (in place, unless
  * its container is frozen already: then it is refused).
  */
-export function adoptJson(where: string, value: unknown): Json {
+export function adoptJson(method: string, value: unknown): Json {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  const ctx = new Ctx(method, 'meta', undefined, false);
   if (typeof value === 'object') {
-    adopt(where, 'value', value, new Set());
+    adopt(ctx, value);
     return value as Json;
   }
-  return own(where, 'value', value, new Set(), false);
+  return own(ctx, value);
 }
 
-function adopt(where: string, path: string, v: object, stack: Set<object>): void {
+function adopt(ctx: Ctx, v: object): void {
   if (isOwned(v)) return;
-  if (stack.has(v)) throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} contains a cycle`);
-  stack.add(v);
+  ctx.enter(v);
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) adoptIn(where, `${path}[${i}]`, v as unknown as Record<number, unknown>, i, stack);
+    for (let i = 0; i < v.length; i++) adoptIn(ctx, v as unknown as Record<number, unknown>, i);
   } else if (isPlainObject(v)) {
-    for (const k of Object.keys(v)) adoptIn(where, `${path}.${k}`, v, k, stack);
+    for (const k of Object.keys(v)) adoptIn(ctx, v, k);
   } else {
-    throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} is ${describe(v)}, which is not JSON-like`);
+    throw ctx.fail(`is ${describe(v)}, which is not JSON-like`);
   }
-  stack.delete(v);
+  ctx.leave();
   Object.freeze(v);
 }
 
-function adoptIn(where: string, path: string, parent: Record<string | number, unknown>, key: string | number, stack: Set<object>): void {
+function adoptIn(ctx: Ctx, parent: Record<string | number, unknown>, key: string | number): void {
   const x = parent[key];
   switch (typeof x) {
     case 'string':
     case 'boolean':
       return;
     case 'number':
-      if (!Number.isFinite(x)) throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} is ${x}, which is not a JSON number`);
-      if (Object.is(x, -0)) {
-        if (Object.isFrozen(parent)) throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} is -0 in a frozen object, which adopted metadata cannot rewrite to 0`);
-        parent[key] = 0;
-      }
+      if (Number.isFinite(x) && !Object.is(x, -0)) return;
+      ctx.keys.push(key);
+      if (!Number.isFinite(x)) throw ctx.fail(`is ${x}, which is not a JSON number`);
+      if (Object.isFrozen(parent)) throw ctx.fail('is -0 in a frozen object, which adopted metadata cannot rewrite to 0');
+      parent[key] = 0;
+      ctx.keys.pop();
       return;
     case 'object':
-      if (x !== null) adopt(where, path, x, stack);
+      if (x !== null) {
+        ctx.keys.push(key);
+        adopt(ctx, x);
+        ctx.keys.pop();
+      }
       return;
     default:
-      throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} is ${describe(x)}, which is not JSON-like`);
+      ctx.keys.push(key);
+      throw ctx.fail(`is ${describe(x)}, which is not JSON-like`);
   }
 }
 
 export const EMPTY_PROPS: Props = owned({}, true);
 
-function own(where: string, path: string, v: unknown, stack: Set<object>, track: boolean): Json {
+/** `own` of the value at `key` (pushed on the path while it is checked). */
+function ownAt(ctx: Ctx, key: string | number, v: unknown): Json {
   switch (typeof v) {
     case 'string':
     case 'boolean':
       return v;
     case 'number':
-      if (!Number.isFinite(v)) throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} is ${v}, which is not a JSON number`);
+      if (Number.isFinite(v)) return v === 0 ? 0 : v;
+  }
+  ctx.keys.push(key);
+  const out = own(ctx, v);
+  ctx.keys.pop();
+  return out;
+}
+
+function own(ctx: Ctx, v: unknown): Json {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      if (!Number.isFinite(v)) throw ctx.fail(`is ${v}, which is not a JSON number`);
       return v === 0 ? 0 : v;
     case 'object': {
       if (v === null) return null;
       if (isOwned(v)) return v as Json;
-      if (stack.has(v)) throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} contains a cycle`);
-      stack.add(v);
+      ctx.enter(v);
       let result: Json;
       if (Array.isArray(v)) {
         const arr: Json[] = new Array(v.length);
-        for (let i = 0; i < v.length; i++) arr[i] = own(where, `${path}[${i}]`, v[i], stack, track);
-        result = owned(arr, track);
+        for (let i = 0; i < v.length; i++) arr[i] = ownAt(ctx, i, v[i]);
+        result = owned(arr, ctx.track);
       } else if (isPlainObject(v)) {
         const obj: Record<string, Json> = {};
-        for (const k of Object.keys(v)) obj[k] = own(where, `${path}.${k}`, (v as Record<string, unknown>)[k], stack, track);
-        result = owned(obj, track);
+        for (const k of Object.keys(v)) obj[k] = ownAt(ctx, k, (v as Record<string, unknown>)[k]);
+        result = owned(obj, ctx.track);
       } else {
-        throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} is ${describe(v)}, which is not JSON-like`);
+        throw ctx.fail(`is ${describe(v)}, which is not JSON-like`);
       }
-      stack.delete(v);
+      ctx.leave();
       return result;
     }
     default:
-      throw new GraphError('INVALID_PROPERTY', `${where}: property ${path} is ${describe(v)}, which is not JSON-like`);
+      throw ctx.fail(`is ${describe(v)}, which is not JSON-like`);
   }
 }
 
