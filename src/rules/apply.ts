@@ -212,20 +212,27 @@ export function gluingViolation(view: GraphView, rule: Rule, nodes: readonly Nod
 }
 
 const counters = new WeakMap<Transaction, number>();
+const NO_IDS: string[] = [];
 
 /** Performs the rewrite of one match; returns the ids of the created nodes and edges (R order). */
 export function perform(tx: Transaction, rule: Rule, f: Found, params: Params): string[] {
   const { nodes, edges } = f;
   const k = counters.get(tx) ?? 0;
   counters.set(tx, k + 1);
-  const prefix = `${rule.name}:${tx.base + 1}.${k}:`;
   // Values are computed on the match as found, before any write.
-  let view: MatchView | undefined;
-  const mv = (): MatchView => (view ??= new FoundView(rule, f));
-  const nodeProps = rule.nodeUpdates.map((u) => evalSet(u.setKeys, u.setVals, mv, params));
-  const edgeProps = rule.edgeUpdates.map((u) => evalSet(u.setKeys, u.setVals, mv, params));
-  const newNodeProps = rule.newNodes.map((n) => (n.setKeys.length === 0 ? n.props : { ...n.props, ...evalSet(n.setKeys, n.setVals, mv, params) }));
-  const newEdgeProps = rule.newEdges.map((e) => (e.setKeys.length === 0 ? e.props : { ...e.props, ...evalSet(e.setKeys, e.setVals, mv, params) }));
+  const view = new FoundView(rule, f);
+  const nu = rule.nodeUpdates;
+  const eu = rule.edgeUpdates;
+  const nn = rule.newNodes;
+  const ne = rule.newEdges;
+  const nodeProps = nu.length === 0 ? undefined : new Array<{ [k: string]: Json | undefined }>(nu.length);
+  for (let j = 0; j < nu.length; j++) nodeProps![j] = withUnset(evalSet(nu[j].setKeys, nu[j].setVals, view, params), nu[j].unset);
+  const edgeProps = eu.length === 0 ? undefined : new Array<{ [k: string]: Json | undefined }>(eu.length);
+  for (let j = 0; j < eu.length; j++) edgeProps![j] = withUnset(evalSet(eu[j].setKeys, eu[j].setVals, view, params), eu[j].unset);
+  const newNodeProps = nn.length === 0 ? undefined : new Array<{ readonly [k: string]: Json }>(nn.length);
+  for (let j = 0; j < nn.length; j++) newNodeProps![j] = nn[j].setKeys.length === 0 ? nn[j].props : { ...nn[j].props, ...evalSet(nn[j].setKeys, nn[j].setVals, view, params) };
+  const newEdgeProps = ne.length === 0 ? undefined : new Array<{ readonly [k: string]: Json }>(ne.length);
+  for (let j = 0; j < ne.length; j++) newEdgeProps![j] = ne[j].setKeys.length === 0 ? ne[j].props : { ...ne[j].props, ...evalSet(ne[j].setKeys, ne[j].setVals, view, params) };
 
   const de = rule.delEdges;
   let dropped: Set<string> | undefined;
@@ -244,40 +251,37 @@ export function perform(tx: Transaction, rule: Rule, f: Found, params: Params): 
     if (!tx.hasNode(id)) continue; // two deleted variables on one node (SPO)
     if (rule.mode === 'spo') {
       const extra: string[] = [];
-      const collect = (e: EdgeRecord): void => void extra.push(e.id);
-      tx.forEachIncident(id, 'out', undefined, collect);
-      tx.forEachIncident(id, 'in', undefined, collect);
+      tx.forEachIncident(id, 'out', undefined, (e) => void extra.push(e.id));
+      tx.forEachIncident(id, 'in', undefined, (e) => void extra.push(e.id));
       for (const e of new Set(extra)) tx.dropEdge(e);
     }
     tx.dropNode(id);
   }
-  rule.nodeUpdates.forEach((u, j) => {
-    const id = nodes[u.slot].id;
-    if (!tx.hasNode(id)) return;
-    tx.mergeNodeProps(id, withUnset(nodeProps[j], u.unset));
-  });
-  rule.edgeUpdates.forEach((u, j) => {
-    const id = edges[u.slot].id;
-    if (!tx.hasEdge(id)) return;
-    tx.mergeEdgeProps(id, withUnset(edgeProps[j], u.unset));
-  });
-  const ids: string[] = [];
-  const nn = rule.newNodes;
+  for (let j = 0; j < nu.length; j++) {
+    const id = nodes[nu[j].slot].id;
+    if (tx.hasNode(id)) tx.mergeNodeProps(id, nodeProps![j]);
+  }
+  for (let j = 0; j < eu.length; j++) {
+    const id = edges[eu[j].slot].id;
+    if (tx.hasEdge(id)) tx.mergeEdgeProps(id, edgeProps![j]);
+  }
+  if (nn.length === 0 && ne.length === 0) return NO_IDS;
+  const prefix = `${rule.name}:${tx.base + 1}.${k}:`;
+  const ids: string[] = new Array(nn.length + ne.length);
   for (let j = 0; j < nn.length; j++) {
     const id = prefix + nn[j].pos;
-    tx.addNode(id, nn[j].labels, newNodeProps[j]);
-    ids.push(id);
+    tx.addNode(id, nn[j].labels, newNodeProps![j]);
+    ids[j] = id;
   }
-  const ne = rule.newEdges;
   for (let j = 0; j < ne.length; j++) {
     const e = ne[j];
     const id = prefix + e.pos;
     const src = e.src >= 0 ? nodes[e.src].id : ids[-1 - e.src];
     const dst = e.dst >= 0 ? nodes[e.dst].id : ids[-1 - e.dst];
-    ids.push(id);
+    ids[nn.length + j] = id;
     // SPO: a preserved node identified with a deleted one is deleted (deletion wins), and so are edges created on it.
     if (rule.mode === 'spo' && dn.length > 0 && (!tx.hasNode(src) || !tx.hasNode(dst))) continue;
-    tx.addEdge(id, e.type, src, dst, newEdgeProps[j]);
+    tx.addEdge(id, e.type, src, dst, newEdgeProps![j]);
   }
   return ids;
 }
@@ -289,7 +293,7 @@ function withUnset(props: { [k: string]: Json | undefined }, unset: readonly str
   return out;
 }
 
-function evalSet(keys: readonly string[], vals: readonly Assignment[], mv: () => MatchView, params: Params): { [k: string]: Json } {
+function evalSet(keys: readonly string[], vals: readonly Assignment[], view: MatchView, params: Params): { [k: string]: Json } {
   const out: { [k: string]: Json } = {};
   for (let i = 0; i < keys.length; i++) {
     const v = vals[i];
@@ -298,7 +302,7 @@ function evalSet(keys: readonly string[], vals: readonly Assignment[], mv: () =>
       continue;
     }
     try {
-      out[keys[i]] = v(mv(), params);
+      out[keys[i]] = v(view, params);
     } catch (e) {
       if (e instanceof RuleError) throw e;
       throw new RuleError('EVAL', `applyInTx: assignment to "${keys[i]}" failed: ${(e as Error).message}`, { cause: e });
@@ -316,8 +320,10 @@ export function matchIds(rule: Rule, f: Found): Record<string, string> {
 
 function createdIds(rule: Rule, ids: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  rule.newNodes.forEach((n, j) => (out[n.var] = ids[j]));
-  rule.newEdges.forEach((e, j) => (out[e.var] = ids[rule.newNodes.length + j]));
+  const nn = rule.newNodes;
+  const ne = rule.newEdges;
+  for (let j = 0; j < nn.length; j++) out[nn[j].var] = ids[j];
+  for (let j = 0; j < ne.length; j++) out[ne[j].var] = ids[nn.length + j];
   return out;
 }
 

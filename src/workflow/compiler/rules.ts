@@ -302,9 +302,9 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
       }
     }
     const data = updateData(e, (d) => {
-      if (name !== null) d.steps[name] = { output: params.output };
-      for (const [key, v] of Object.entries(assigned)) d.vars[key] = v;
-      if (!undo && typeof s.props.compensate === 'string') d.compensations.push({ activity_ref: s.props.compensate, input: k.props.input, step: s.props.path });
+      if (name !== null) d.set('steps', name, { output: params.output });
+      for (const [key, v] of Object.entries(assigned)) d.set('vars', key, v);
+      if (!undo && typeof s.props.compensate === 'string') d.push('compensations', { activity_ref: s.props.compensate, input: k.props.input, step: s.props.path });
     });
     c = error === undefined ? { data } : { data, error };
     completions.set(m, c);
@@ -317,8 +317,8 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     const next = updateData(e, (d) => {
       for (const o of specs) {
         const v = findOutput(o.name, d.vars, d.steps);
-        if (v !== undefined) d.outputs[o.name] = v;
-        else if (o.default !== undefined) d.outputs[o.name] = o.default;
+        if (v !== undefined) d.set('outputs', o.name, v);
+        else if (o.default !== undefined) d.set('outputs', o.name, o.default);
       }
     });
     return next.outputs;
@@ -648,7 +648,7 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
           steps: (m) => {
             const name = get(m, 's', 'name');
             const payload = get(m, 'g', 'payload') ?? null;
-            return typeof name === 'string' ? updateData(m.node('e'), (d) => void (d.steps[name] = { output: payload })).steps : (get(m, 'e', 'steps') ?? {});
+            return typeof name === 'string' ? updateData(m.node('e'), (d) => d.set('steps', name, { output: payload })).steps : (get(m, 'e', 'steps') ?? {});
           },
         },
       },
@@ -743,7 +743,7 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
         set: {
           steps: (m, p) => {
             const name = get(m, 's', 'name');
-            return typeof name === 'string' ? updateData(m.node('e'), (d) => void (d.steps[name] = { output: p.payload })).steps : (get(m, 'e', 'steps') ?? {});
+            return typeof name === 'string' ? updateData(m.node('e'), (d) => d.set('steps', name, { output: p.payload })).steps : (get(m, 'e', 'steps') ?? {});
           },
         },
       },
@@ -781,7 +781,7 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
   const subComplete = callFact('subworkflow.complete', ['output'], 'delete', { phase: 'done' }, {
     steps: (m, p) => {
       const name = get(m, 's', 'name');
-      return typeof name === 'string' ? updateData(m.node('e'), (d) => void (d.steps[name] = { output: p.output })).steps : (get(m, 'e', 'steps') ?? {});
+      return typeof name === 'string' ? updateData(m.node('e'), (d) => d.set('steps', name, { output: p.output })).steps : (get(m, 'e', 'steps') ?? {});
     },
   });
   const subFail = callFact('subworkflow.fail', ['error'], 'delete', { phase: 'failed', error: (m, p) => ({ ...(p.error as object), step: get(m, 's', 'path') ?? null }) as Json }, null);

@@ -10,8 +10,8 @@
  */
 import type { CommitInfo, Json, Store, Transaction } from '../../graph/index.ts';
 import { applyInTx, defineRule } from '../../rules/index.ts';
-import type { Params, Rule, RuleDef } from '../../rules/index.ts';
-import { collectPatches } from '../compiler/execution-data.ts';
+import type { Application, Params, Rule, RuleDef } from '../../rules/index.ts';
+import { endPatches, startPatches } from '../compiler/execution-data.ts';
 import type { DataPatch } from '../compiler/execution-data.ts';
 
 export type { Rule };
@@ -35,12 +35,36 @@ export function compileRule(def: RuleDef): Rule {
   return defineRule(def);
 }
 
+/** Parameters of a rule that takes none (shared: frozen, like every commit meta). */
+export const NO_PARAMS: Params = Object.freeze({});
+const NONE_CREATED: Record<string, string> = Object.freeze({});
+const NO_PATCHES: readonly DataPatch[] = Object.freeze([]);
+
+function isEmpty(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return false;
+  return true;
+}
+
 /** Applies `rule` once inside `tx` at the first match agreeing with `bindings`. */
 export function applyOnce(tx: Transaction, rule: Rule, bindings: Record<string, string>, params: Params, out: ApplicationRecord[]): ApplicationRecord | undefined {
-  for (const v of Object.keys(bindings)) if (!tx.hasNode(bindings[v])) return undefined;
-  const { result: app, patches } = collectPatches(() => applyInTx(tx, rule, { params, bindings }));
+  for (const v in bindings) if (!tx.hasNode(bindings[v])) return undefined;
+  const patches: DataPatch[] = [];
+  const prev = startPatches(patches);
+  let app: Application | undefined;
+  try {
+    app = applyInTx(tx, rule, { params, bindings });
+  } finally {
+    endPatches(prev);
+  }
   if (app === undefined) return undefined;
-  const rec: ApplicationRecord = { rule: app.rule, match: app.match, created: app.created, params: app.params, patches };
+  // Empty parts are one shared frozen value: a commit's meta is kept for every commit.
+  const rec: ApplicationRecord = {
+    rule: app.rule,
+    match: app.match,
+    created: isEmpty(app.created) ? NONE_CREATED : app.created,
+    params: isEmpty(app.params) ? NO_PARAMS : app.params,
+    patches: patches.length === 0 ? NO_PATCHES : patches,
+  };
   out.push(rec);
   return rec;
 }

@@ -2,8 +2,11 @@ import { SqliteBackend, Store } from '../../graph/index.ts';
 import type { Backend } from '../../graph/index.ts';
 import { query as gqlQuery } from '../../gql/index.ts';
 import type { Params as GqlParams, QueryResult } from '../../gql/index.ts';
+import type { Params } from '../../rules/index.ts';
 import type { CommitInfo, GraphView, Json, NodeRecord, Snapshot, Transaction, TxId } from '../../graph/index.ts';
-import { ActivityRegistry, runAttempt } from '../activities/index.ts';
+import { ActivityRegistry } from '../activities/index.ts';
+import { startAttempt } from '../activities/runner.ts';
+import type { Attempt } from '../activities/runner.ts';
 import type { Activity, ActivityFailure, JsonObject } from '../activities/index.ts';
 import { SystemClock } from '../clock.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
@@ -18,7 +21,7 @@ import { checkWorkflowRefs } from '../ir/registry-check.ts';
 import { walkStrategies } from '../ir/walk.ts';
 import type { JsonValue, WorkflowIR } from '../ir/types.ts';
 import { mergeRetryPolicy, nextRetryDelay } from '../retry.ts';
-import { applyOnce, compileRule, runStep } from './apply.ts';
+import { applyOnce, compileRule, NO_PARAMS, runStep } from './apply.ts';
 import { RECOVERY_RULES } from './recovery.ts';
 import type { ApplicationRecord, Rule, StepMeta } from './apply.ts';
 import { EngineError } from './errors.ts';
@@ -88,9 +91,21 @@ export interface ExecutionFilter {
   readonly workflowId?: string;
 }
 
+/** An attempt the engine started, or will start once the commit that scheduled it is durable. */
+class Inflight {
+  aborted = false;
+  attempt: Attempt | undefined = undefined;
+  /** Drops the attempt: it does not start, or it is cancelled (its outcome then is stale). */
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.attempt?.cancel();
+  }
+}
+
 interface LiveExecution {
   /** Attempts running, by Task id. */
-  readonly inflight: Map<string, AbortController>;
+  readonly inflight: Map<string, Inflight>;
   /** Sub-workflow calls started: Call node id -> child execution id. */
   readonly calls: Map<string, string>;
   /** Clock timers by key, with the graph node whose removal disarms them. */
@@ -699,7 +714,7 @@ export class WorkflowEngine {
       for (let i = 0; i < internal.length; i++) {
         // A rule whose needs no token meets cannot apply (tokenNeeds: a necessary condition).
         while (canApply(needs[i], tokens)) {
-          const params: Record<string, Json> = timed[i] ? { now: this.clock.now() } : {};
+          const params: Params = timed[i] ? { now: this.clock.now() } : NO_PARAMS;
           if (applyOnce(tx, internal[i], bindings, params, out) === undefined) break;
           changed = true;
           tokens = this.tokenStates(tx, execId);
@@ -843,7 +858,7 @@ export class WorkflowEngine {
     const step = head.getNode(task.props.step as string)!;
     const wf = head.getNode(this.byKey.get(this.keyOf(execId)!)!.compiled.program.workflowNodeId)!;
     const ref = task.props.activity_ref as string;
-    const ctl = new AbortController();
+    const ctl = new Inflight();
     const live = this.live(execId);
     live.inflight.set(task.id, ctl);
     this.inflightCount++;
@@ -876,7 +891,7 @@ export class WorkflowEngine {
     const timeoutMs = typeof step.props.timeout_ms === 'number' ? step.props.timeout_ms : undefined;
     // The attempt runs only once the commit that scheduled it is durable.
     this.afterDurable(() => {
-      if (ctl.signal.aborted) {
+      if (ctl.aborted) {
         // Dropped (cancelled) or the engine closed before it started.
         live.inflight.delete(task.id);
         this.inflightCount--;
@@ -884,12 +899,9 @@ export class WorkflowEngine {
         return;
       }
       startedAt = this.clock.now();
-      void runAttempt(
-        act,
-        (task.props.input ?? {}) as JsonObject,
-        { executionId: execId, taskId: task.id, attempt, idempotencyKey: `${execId}/${task.id}` },
-        { clock: this.clock, timeoutMs, signal: ctl.signal },
-      ).then((r) => (r.ok ? done(undefined, r.output) : done(r.error)));
+      const run = startAttempt(act, (task.props.input ?? {}) as JsonObject, { executionId: execId, taskId: task.id, attempt, idempotencyKey: `${execId}/${task.id}` }, { clock: this.clock, timeoutMs });
+      ctl.attempt = run;
+      void run.result.then((r) => (r.ok ? done(undefined, r.output) : done(r.error)));
     });
   }
 
