@@ -90,7 +90,8 @@ function edgeJson(e: EdgeRecord): string {
   return '{"id":' + JSON.stringify(e.id) + ',"type":' + JSON.stringify(e.type) + ',"src":' + JSON.stringify(e.src) + ',"dst":' + JSON.stringify(e.dst) + ',"props":' + JSON.stringify(e.props) + '}';
 }
 
-type LooseOp = { op: Op['op']; id?: string; node?: NodeRecord; edge?: EdgeRecord; before?: NodeRecord | EdgeRecord };
+type Rec = NodeRecord | EdgeRecord;
+type LooseOp = { op: Op['op']; id?: string; node?: Rec; edge?: Rec; before?: Rec };
 
 /**
  * Turns parsed entries (compact, `compactEntryJson`, or full, `plainEntry`)
@@ -100,57 +101,27 @@ type LooseOp = { op: Op['op']; id?: string; node?: NodeRecord; edge?: EdgeRecord
  * record the log never built is an error.
  */
 export function expandEntries(entries: readonly CommitEntry[]): void {
-  const nodes = new Map<string, NodeRecord>();
-  const edges = new Map<string, EdgeRecord>();
-  const missing = (tx: number, what: string, id: string | undefined): GraphError => new GraphError('CORRUPT_BLOCK', `expandEntries: commit ${tx}: ${what} of ${String(id)}, which no earlier commit of the log holds`);
+  const state = { node: new Map<string, Rec>(), edge: new Map<string, Rec>() };
   for (const e of entries) {
     for (const o of e.ops as unknown as LooseOp[]) {
-      switch (o.op) {
-        case 'addNode':
-          nodes.set(o.node!.id, o.node!);
-          break;
-        case 'updateNode': {
-          if (o.before === undefined) {
-            const b = nodes.get(o.node!.id);
-            if (b === undefined) throw missing(e.tx, 'an update', o.node!.id);
-            o.before = b;
-          }
-          nodes.set(o.node!.id, o.node!);
-          break;
+      const kind = o.op.endsWith('Node') ? 'node' : 'edge';
+      const held = state[kind];
+      const prior = (id: string | undefined, what: string): Rec => {
+        const r = id === undefined ? undefined : held.get(id);
+        if (r === undefined) throw new GraphError('CORRUPT_BLOCK', `expandEntries: commit ${e.tx}: ${what} of ${String(id)}, which no earlier commit of the log holds`);
+        return r;
+      };
+      if (o.op.startsWith('drop')) {
+        if (o[kind] === undefined) {
+          o[kind] = prior(o.id, 'a drop');
+          delete o.id;
         }
-        case 'dropNode': {
-          if (o.node === undefined) {
-            const b = nodes.get(o.id!);
-            if (b === undefined) throw missing(e.tx, 'a drop', o.id);
-            o.node = b;
-            delete o.id;
-          }
-          nodes.delete(o.node.id);
-          break;
-        }
-        case 'addEdge':
-          edges.set(o.edge!.id, o.edge!);
-          break;
-        case 'updateEdge': {
-          if (o.before === undefined) {
-            const b = edges.get(o.edge!.id);
-            if (b === undefined) throw missing(e.tx, 'an update', o.edge!.id);
-            o.before = b;
-          }
-          edges.set(o.edge!.id, o.edge!);
-          break;
-        }
-        case 'dropEdge': {
-          if (o.edge === undefined) {
-            const b = edges.get(o.id!);
-            if (b === undefined) throw missing(e.tx, 'a drop', o.id);
-            o.edge = b;
-            delete o.id;
-          }
-          edges.delete(o.edge.id);
-          break;
-        }
+        held.delete(o[kind]!.id);
+        continue;
       }
+      const rec = o[kind]!;
+      if (o.op.startsWith('update') && o.before === undefined) o.before = prior(rec.id, 'an update');
+      held.set(rec.id, rec);
     }
   }
 }
