@@ -12,45 +12,18 @@
  *
  * Both sides: every step's result durable in PostgreSQL before its successor
  * starts (Itonami: the node's group commit; DBOS: one write per step).
- * This file is also the activities module the workers load (`activities`).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { ActivityRegistry, FunctionActivity, validateWorkflow } from '../src/workflow/index.ts';
-import type { WorkflowIR } from '../src/workflow/index.ts';
 import { DistributedEngine } from '../src/workflow/cluster/index.ts';
 import { finish, log, median, round } from './_harness.ts';
+import { SEQ3, activities, expected } from './_seq3.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-
-export const SEQ3: WorkflowIR = validateWorkflow({
-  id: 'seq3',
-  name: 'seq3',
-  version: '1',
-  inputs: [{ name: 'n', type: 'number', required: true }],
-  outputs: [{ name: 'v', type: 'number' }],
-  strategy: {
-    op: 'seq',
-    strategies: [
-      { op: 'activity', name: 'a', activity_ref: 'inc', input_mapping: { v: '$.inputs.n' } },
-      { op: 'activity', name: 'b', activity_ref: 'double', input_mapping: { v: '$.steps.a.output.v' } },
-      { op: 'activity', name: 'c', activity_ref: 'inc', input_mapping: { v: '$.steps.b.output.v' }, output_mapping: { v: '$.output.v' } },
-    ],
-  },
-});
-
-/** The workers' activities (`itonami worker --activities benchmarks/distributed.ts`). */
-export function activities(): ActivityRegistry {
-  return new ActivityRegistry()
-    .register(new FunctionActivity('inc', (input) => ({ v: (input.v as number) + 1 })))
-    .register(new FunctionActivity('double', (input) => ({ v: (input.v as number) * 2 })));
-}
-
-const expected = (n: number): number => (n + 1) * 2 + 1;
 
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -68,7 +41,7 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
 }
 
 function startWorker(url: string, nodeId: string): ChildProcess {
-  const child = spawn(process.execPath, [join(root, 'bin/itonami.js'), 'worker', '--postgres', url, '--node-id', nodeId, '--activities', join(here, 'distributed.ts'), '--quiet', '--drain-ms', '2000'], {
+  const child = spawn(process.execPath, [join(root, 'bin/itonami.js'), 'worker', '--postgres', url, '--node-id', nodeId, '--activities', join(here, '_seq3.ts'), '--quiet', '--drain-ms', '2000'], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

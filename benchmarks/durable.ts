@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteBackend } from '../src/graph/index.ts';
 import type { CommitEntry } from '../src/graph/index.ts';
-import { ActivityRegistry, FunctionActivity, validateWorkflow, WorkflowEngine } from '../src/workflow/index.ts';
-import type { WorkflowIR } from '../src/workflow/index.ts';
+import { WorkflowEngine } from '../src/workflow/index.ts';
 import { finish, gc, log, round } from './_harness.ts';
+import { SEQ3, activities } from './_seq3.ts';
 
 /** Records, per commit, the time from `append` to the end of the write that made it durable. */
 class TimedSqliteBackend extends SqliteBackend {
@@ -29,28 +29,6 @@ class TimedSqliteBackend extends SqliteBackend {
     for (let i = 0; i < n; i++) this.latencies.push(t - this.appended[i]);
     this.appended.splice(0, n);
   }
-}
-
-const SEQ3: WorkflowIR = validateWorkflow({
-  id: 'seq3',
-  name: 'seq3',
-  version: '1',
-  inputs: [{ name: 'n', type: 'number', required: true }],
-  outputs: [{ name: 'v', type: 'number' }],
-  strategy: {
-    op: 'seq',
-    strategies: [
-      { op: 'activity', name: 'a', activity_ref: 'inc', input_mapping: { v: '$.inputs.n' } },
-      { op: 'activity', name: 'b', activity_ref: 'double', input_mapping: { v: '$.steps.a.output.v' } },
-      { op: 'activity', name: 'c', activity_ref: 'inc', input_mapping: { v: '$.steps.b.output.v' } },
-    ],
-  },
-});
-
-function activities(): ActivityRegistry {
-  return new ActivityRegistry()
-    .register(new FunctionActivity('inc', (input) => ({ v: (input.v as number) + 1 })))
-    .register(new FunctionActivity('double', (input) => ({ v: (input.v as number) * 2 })));
 }
 
 /** Runs `total` workflows with at most `concurrency` in flight; returns workflows per second. */
