@@ -3,6 +3,7 @@ import { degreesOf, isStoreView, selfLoops, sumDegrees } from '../../graph/_inte
 import type { DegreeBuckets, TypeCount } from '../../graph/_internals/degrees.ts';
 import type { CNode, CompiledPattern } from './compiled.ts';
 import { nodeOk } from './search.ts';
+import { rarestLabel } from './planner.ts';
 
 /**
  * Counting matches without enumerating them (an aggregate pushed into the
@@ -231,15 +232,7 @@ function keyOf(star: Star): string {
 }
 
 function forEachCandidate(view: GraphView, cn: CNode, fn: (id: string) => void): void {
-  let label: string | undefined;
-  let best = Infinity;
-  for (const l of cn.labels) {
-    const c = view.countLabel(l);
-    if (c < best) {
-      best = c;
-      label = l;
-    }
-  }
+  const label = rarestLabel(view, cn.labels);
   const visit = (n: Parameters<typeof nodeOk>[1]): void => {
     if (nodeOk(cn, n)) fn(n.id);
   };

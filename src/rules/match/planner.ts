@@ -206,17 +206,7 @@ export function makePlan(cp: CompiledPattern, view: GraphView, boundNodes: Array
       nb[e.src] = true;
       nb[e.dst] = true;
     } else if (startNode >= 0) {
-      const n = cp.nodes[startNode];
-      let label: string | undefined;
-      let c = Infinity;
-      for (const l of n.labels) {
-        const k = view.countLabel(l);
-        if (k < c) {
-          c = k;
-          label = l;
-        }
-      }
-      steps.push(mk(SCAN_NODE, { node: startNode, types: [label] }));
+      steps.push(mk(SCAN_NODE, { node: startNode, types: [rarestLabel(view, cp.nodes[startNode].labels)] }));
       nb[startNode] = true;
     } else break;
     fixed = false; // a component was started: the counts chose it
@@ -259,4 +249,18 @@ function schedule(cp: CompiledPattern, steps: Step[]): Plan {
     (at < 0 ? preNacs : nacs[at]).push(k);
   });
   return { steps: steps.map((s, i) => ({ ...s, guards: guards[i], nacs: nacs[i] })), preGuards, preNacs };
+}
+
+/** Of `labels`, the one fewest nodes carry in `view` (undefined when there is none). */
+export function rarestLabel(view: GraphView, labels: readonly string[]): string | undefined {
+  let label: string | undefined;
+  let best = Infinity;
+  for (const l of labels) {
+    const c = view.countLabel(l);
+    if (c < best) {
+      best = c;
+      label = l;
+    }
+  }
+  return label;
 }
