@@ -54,6 +54,15 @@ function statNames(cp: CompiledPattern): Stats {
 const log2 = (x: number): number => 31 - Math.clz32(x + 1);
 
 /**
+ * A count as the planner sees it: the least count of its log2 class (the
+ * resolution of planFor's cache key). Plans read counts only through this,
+ * so a plan is a function of its key: a plan cached on one graph is the plan
+ * a fresh compilation makes on any graph with the same key, and matches come
+ * in the same order whatever was searched before.
+ */
+const coarse = (x: number): number => Math.pow(2, log2(x)) - 1;
+
+/**
  * The plan for `cp` on `view`, given which slots are bound before the search.
  * Plans are cached per pattern under a key of coarse statistics (log2 of the
  * counts the planner reads), so a growing graph re-plans only when a count
@@ -96,15 +105,15 @@ export function planFor(cp: CompiledPattern, view: GraphView, boundKey: string, 
 }
 
 function nodeCard(view: GraphView, n: CNode): number {
-  let c = view.nodeCount;
-  for (const l of n.labels) c = Math.min(c, view.countLabel(l));
+  let c = coarse(view.nodeCount);
+  for (const l of n.labels) c = Math.min(c, coarse(view.countLabel(l)));
   return c * sel(n.propKeys.length + (n.lookup !== undefined ? 1 : 0), n.where !== undefined || n.labelTest !== undefined);
 }
 
 function edgeCard(view: GraphView, e: CEdge): number {
   let c = 0;
-  if (e.types === null) c = view.edgeCount;
-  else for (const t of e.types) c += view.countType(t);
+  if (e.types === null) c = coarse(view.edgeCount);
+  else for (const t of e.types) c += coarse(view.countType(t));
   return c * sel(e.propKeys.length, e.where !== undefined);
 }
 
@@ -142,7 +151,7 @@ export function makePlan(cp: CompiledPattern, view: GraphView, boundNodes: Array
     nb[cp.edges[i].src] = true;
     nb[cp.edges[i].dst] = true;
   }
-  const nodeCount = Math.max(1, view.nodeCount);
+  const nodeCount = Math.max(1, coarse(view.nodeCount));
   let fixed = true;
   for (;;) {
     // Extend along an edge with a bound endpoint, cheapest first.
@@ -251,12 +260,12 @@ function schedule(cp: CompiledPattern, steps: Step[]): Plan {
   return { steps: steps.map((s, i) => ({ ...s, guards: guards[i], nacs: nacs[i] })), preGuards, preNacs };
 }
 
-/** Of `labels`, the one fewest nodes carry in `view` (undefined when there is none). */
+/** Of `labels`, the one fewest nodes carry in `view` (by coarse count; the first of equals), or undefined when there is none. */
 export function rarestLabel(view: GraphView, labels: readonly string[]): string | undefined {
   let label: string | undefined;
   let best = Infinity;
   for (const l of labels) {
-    const c = view.countLabel(l);
+    const c = coarse(view.countLabel(l));
     if (c < best) {
       best = c;
       label = l;
