@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/graph/index.ts';
 import { hashKey, hashing } from '../../src/graph/_internals/champ.ts';
+import { degreeSums } from '../../src/graph/_internals/degrees.ts';
 import type { GraphView } from '../../src/graph/index.ts';
 import { compilePattern } from '../../src/rules/match/compiled.ts';
 import { pushedCount } from '../../src/rules/match/count.ts';
@@ -189,6 +190,64 @@ describe('count pushdown == enumeration', () => {
             expect(countMatches(first, p)).toBe(bruteMatches(first, p).length);
           }
         }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the degree sums kept at each write equal a recount over all nodes, at every version and in an open transaction', () => {
+    /** [Σo², Σi², Σl², Σo·i, Σo·l, Σi·l, Σl] of one group (null: every type), counted from the edges. */
+    const recount = (view: GraphView, type: string | null): number[] => {
+      const deg = new Map<string, [number, number, number]>();
+      const at = (id: string) => deg.get(id) ?? (deg.set(id, [0, 0, 0]), deg.get(id)!);
+      view.forEachEdge((e) => {
+        if (type !== null && e.type !== type) return;
+        at(e.src)[0]++;
+        at(e.dst)[1]++;
+        if (e.src === e.dst) at(e.src)[2]++;
+      });
+      const s = [0, 0, 0, 0, 0, 0, 0];
+      for (const [o, i, l] of deg.values()) {
+        s[0] += o * o;
+        s[1] += i * i;
+        s[2] += l * l;
+        s[3] += o * i;
+        s[4] += o * l;
+        s[5] += i * l;
+        s[6] += l;
+      }
+      return s;
+    };
+    const check = (view: GraphView): void => {
+      for (const t of [null, 's', 't', 'u']) expect([...degreeSums(view, t)!]).toEqual(recount(view, t));
+    };
+    const edit = fc.record({ op: fc.constantFrom('add', 'add', 'drop', 'dropNode', 'props'), src: fc.nat(5), dst: fc.nat(5), loop: fc.boolean(), type: fc.constantFrom('s', 't', 'u'), pick: fc.nat(30) });
+    fc.assert(
+      fc.property(specArb, fc.array(fc.array(edit, { maxLength: 6 }), { minLength: 1, maxLength: 5 }), (spec, commits) => {
+        const store = build(spec);
+        const n = spec.nodes.length;
+        let k = 0;
+        for (const c of commits) {
+          store.transact((tx) => {
+            for (const e of c) {
+              const edges: string[] = [];
+              tx.forEachEdge((r) => void edges.push(r.id));
+              const src = `n${e.src % n}`;
+              if (e.op === 'dropNode') {
+                // A node goes with its edges, and comes back bare.
+                const incident = new Set<string>();
+                for (const d of ['out', 'in'] as const) tx.forEachIncident(src, d, undefined, (r) => void incident.add(r.id));
+                for (const id of incident) tx.dropEdge(id);
+                tx.dropNode(src);
+                tx.addNode(src, [], { x: 0 });
+              } else if (e.op === 'add' || edges.length === 0) tx.addEdge(`x${k++}`, e.type, src, e.loop ? src : `n${e.dst % n}`);
+              else if (e.op === 'drop') tx.dropEdge(edges[e.pick % edges.length]);
+              else tx.updateEdge(edges[e.pick % edges.length], { props: { w: e.pick } });
+            }
+            check(tx);
+          });
+        }
+        for (let t = 1; t <= store.headTx; t++) check(store.at(t));
       }),
       { numRuns: 300 },
     );

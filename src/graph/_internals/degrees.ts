@@ -54,6 +54,25 @@ export function selfLoops(degrees: DegreeBuckets, types: readonly string[] | nul
   return n;
 }
 
+/** The order of the entries of `degreeSums`. */
+export const OO = 0, II = 1, LL = 2, OI = 3, OL = 4, IL = 5, L = 6;
+
+const ZERO_SUMS: Float64Array = new Float64Array(7);
+
+/**
+ * The degree sums the store keeps for one edge type (null: every type as one
+ * group): with o, i, l a node's out-degree, in-degree and self-loops in the
+ * group, [Σo², Σi², Σl², Σo·i, Σo·l, Σi·l, Σl] over all nodes (index with OO
+ * .. L). Kept at every write, so reading them costs one lookup. Undefined
+ * when `view` is not a store view. The array must not be changed.
+ */
+export function degreeSums(view: GraphView, type: string | null): Float64Array | undefined {
+  const v = valueOf(view);
+  if (v === undefined) return undefined;
+  if (type === null) return v.anySums.v;
+  return champ.get(v.degSums, type)?.v ?? ZERO_SUMS;
+}
+
 /** Sums memoised per trie node (and per sum), for committed versions only. */
 const sums = new WeakMap<champ.ChampNode<Adjacency>, Map<string, number>>();
 

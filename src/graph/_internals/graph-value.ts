@@ -19,6 +19,20 @@ export interface Adjacency {
   edit: Edit | null;
 }
 
+/**
+ * Sums over all nodes of products of one node's degrees in one group of edge
+ * types (one type, or every type): with o, i, l a node's out-degree,
+ * in-degree and self-loops in the group, `v` holds [Σo², Σi², Σl², Σo·i,
+ * Σo·l, Σi·l, Σl]. Every 2-edge star count with an unconstrained centre whose
+ * two edges have the same group is a linear combination of these (see
+ * src/rules/match/count.ts), so kept at each write they make such a count
+ * O(1): each write changes one node's terms, in O(its buckets).
+ */
+export interface DegreeSums {
+  readonly v: Float64Array;
+  readonly edit: Edit | null;
+}
+
 /** An index entry: the elements with one label or type, and how many. */
 export interface Counted<V> {
   size: number;
@@ -37,9 +51,16 @@ export interface GraphValue {
   readonly adj: ChampNode<Adjacency>;
   readonly byLabel: ChampNode<Counted<NodeRec>>;
   readonly byType: ChampNode<Counted<EdgeRec>>;
+  /** Degree sums per edge type (derived, like the indexes; not in the root CID). */
+  readonly degSums: ChampNode<DegreeSums>;
+  /** Degree sums over every type taken as one group. */
+  readonly anySums: DegreeSums;
   readonly nodeCount: number;
   readonly edgeCount: number;
 }
+
+export const SUMS = 7;
+const NO_SUMS: DegreeSums = Object.freeze({ v: new Float64Array(SUMS), edit: null });
 
 export const EMPTY_VALUE: GraphValue = Object.freeze({
   nodes: champ.emptyNode<NodeRec>(),
@@ -47,6 +68,8 @@ export const EMPTY_VALUE: GraphValue = Object.freeze({
   adj: champ.emptyNode<Adjacency>(),
   byLabel: champ.emptyNode<Counted<NodeRec>>(),
   byType: champ.emptyNode<Counted<EdgeRec>>(),
+  degSums: champ.emptyNode<DegreeSums>(),
+  anySums: NO_SUMS,
   nodeCount: 0,
   edgeCount: 0,
 });
@@ -65,6 +88,8 @@ export class Draft implements GraphValue {
   adj: ChampNode<Adjacency>;
   byLabel: ChampNode<Counted<NodeRec>>;
   byType: ChampNode<Counted<EdgeRec>>;
+  degSums: ChampNode<DegreeSums>;
+  anySums: DegreeSums;
   nodeCount: number;
   edgeCount: number;
   private edit: Edit = {};
@@ -76,6 +101,8 @@ export class Draft implements GraphValue {
     this.adj = base.adj;
     this.byLabel = base.byLabel;
     this.byType = base.byType;
+    this.degSums = base.degSums;
+    this.anySums = base.anySums;
     this.nodeCount = base.nodeCount;
     this.edgeCount = base.edgeCount;
   }
@@ -89,6 +116,8 @@ export class Draft implements GraphValue {
       adj: this.adj,
       byLabel: this.byLabel,
       byType: this.byType,
+      degSums: this.degSums,
+      anySums: this.anySums,
       nodeCount: this.nodeCount,
       edgeCount: this.edgeCount,
     };
@@ -154,9 +183,11 @@ export class Draft implements GraphValue {
     let i = 0;
     while (i < buckets.length && buckets[i].type !== rec.type) i++;
     const c = this.ch();
+    readDegrees(a, rec.type, BEFORE);
     if (i === buckets.length) {
       const set = champ.set(champ.emptyNode<EdgeRec>(), rec.id, rec, this.edit, c, hash);
       a[dir] = [...buckets, { type: rec.type, size: 1, loops: rec.src === rec.dst ? 1 : 0, set, edit: this.edit }];
+      this.addDegreeTerms(a, rec.type);
       return;
     }
     const b = buckets[i];
@@ -173,6 +204,7 @@ export class Draft implements GraphValue {
       copy[i] = { type: b.type, size, loops, set, edit: this.edit };
       a[dir] = copy;
     }
+    if (c.added) this.addDegreeTerms(a, rec.type);
   }
 
   private adjRemove(nodeId: string, dir: 'out' | 'in', rec: EdgeRec, hash: number): void {
@@ -185,6 +217,7 @@ export class Draft implements GraphValue {
     const c = this.ch();
     const set = champ.remove(b.set, rec.id, this.edit, c, hash);
     if (!c.removed) return;
+    readDegrees(a, rec.type, BEFORE);
     if (b.size === 1) {
       a[dir] = buckets.filter((_, j) => j !== i);
       if (a.out.length === 0 && a.in.length === 0) this.adj = champ.remove(this.adj, nodeId, this.edit, this.ch());
@@ -197,7 +230,68 @@ export class Draft implements GraphValue {
       copy[i] = { type: b.type, size: b.size - 1, loops: b.loops - (rec.src === rec.dst ? 1 : 0), set, edit: this.edit };
       a[dir] = copy;
     }
+    this.addDegreeTerms(a, rec.type);
   }
+
+  /** Adds the change of node `a`'s terms (read before the write into BEFORE) to the sums of `type` and of every type. */
+  private addDegreeTerms(a: Adjacency, type: string): void {
+    readDegrees(a, type, AFTER);
+    let e = champ.get(this.degSums, type);
+    if (e === undefined || e.edit !== this.edit) {
+      const v = e === undefined ? new Float64Array(SUMS) : e.v.slice();
+      e = { v, edit: this.edit };
+      this.degSums = champ.set(this.degSums, type, e, this.edit, this.ch());
+    }
+    addTerms(e.v, 0);
+    // A type no node has any more leaves no entry (its sums are all 0).
+    if (e.v[0] === 0 && e.v[1] === 0) this.degSums = champ.remove(this.degSums, type, this.edit, this.ch());
+    if (this.anySums.edit !== this.edit) this.anySums = { v: this.anySums.v.slice(), edit: this.edit };
+    addTerms(this.anySums.v, 3);
+  }
+}
+
+/** One node's degrees before and after a write: [o, i, l] of the type, then [o, i, l] of every type. */
+const BEFORE = 0;
+const AFTER = 6;
+const D = new Float64Array(12);
+
+function readDegrees(a: Adjacency, type: string, at: number): void {
+  let o = 0, i = 0, l = 0, O = 0, I = 0, L = 0;
+  const out = a.out;
+  for (let k = 0; k < out.length; k++) {
+    const b = out[k];
+    O += b.size;
+    L += b.loops;
+    if (b.type === type) {
+      o = b.size;
+      l = b.loops;
+    }
+  }
+  const inb = a.in;
+  for (let k = 0; k < inb.length; k++) {
+    const b = inb[k];
+    I += b.size;
+    if (b.type === type) i = b.size;
+  }
+  D[at] = o;
+  D[at + 1] = i;
+  D[at + 2] = l;
+  D[at + 3] = O;
+  D[at + 4] = I;
+  D[at + 5] = L;
+}
+
+/** v += terms(after) - terms(before), for the degrees at offset `k` of each half of D. */
+function addTerms(v: Float64Array, k: number): void {
+  const o0 = D[BEFORE + k], i0 = D[BEFORE + k + 1], l0 = D[BEFORE + k + 2];
+  const o1 = D[AFTER + k], i1 = D[AFTER + k + 1], l1 = D[AFTER + k + 2];
+  v[0] += o1 * o1 - o0 * o0;
+  v[1] += i1 * i1 - i0 * i0;
+  v[2] += l1 * l1 - l0 * l0;
+  v[3] += o1 * i1 - o0 * i0;
+  v[4] += o1 * l1 - o0 * l0;
+  v[5] += i1 * l1 - i0 * l0;
+  v[6] += l1 - l0;
 }
 
 /** The Change of an index's inner set (indexes are written one at a time: one object serves). */

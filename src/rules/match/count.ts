@@ -1,5 +1,5 @@
 import type { GraphView } from '../../graph/index.ts';
-import { degreesOf, isStoreView, selfLoops, sumDegrees } from '../../graph/_internals/degrees.ts';
+import { II, IL, L, LL, OI, OL, OO, degreeSums, degreesOf, isStoreView, selfLoops, sumDegrees } from '../../graph/_internals/degrees.ts';
 import type { DegreeBuckets, TypeCount } from '../../graph/_internals/degrees.ts';
 import type { CNode, CompiledPattern } from './compiled.ts';
 import { nodeOk } from './search.ts';
@@ -203,6 +203,10 @@ export function pushedCount(view: GraphView, cp: CompiledPattern): number | unde
     }
     return c1 * c2 - same;
   };
+  if (free) {
+    const kept = fromDegreeSums(view, r1, r2, k);
+    if (kept !== undefined) return kept;
+  }
   let total = 0;
   const add = (id: string, d: DegreeBuckets): void => {
     total += at(id, d);
@@ -218,6 +222,38 @@ export function pushedCount(view: GraphView, cp: CompiledPattern): number | unde
   let all: string[] | undefined;
   forEachCandidate(view, cn, (id) => add(id, degreesOf(view, id) ?? slowDegrees(view, id, (all ??= [...view.typeCounts().keys()]))));
   return total;
+}
+
+/**
+ * The count of a star with a free centre whose roles have one group of types
+ * (both any type, or both the same one type), from the degree sums the store
+ * keeps (see degreeSums): `matches(b)` above, summed over all nodes, is a
+ * linear combination of them. With a role's incidences c = a·o + b·i - l'·l
+ * (a, b: whether it takes out and in edges; l' = 1 for an undirected role,
+ * which sees a loop once), Σ c1·c2 expands into the kept products, and the
+ * subtracted shared pairs sum to (shared directions)·|edges of the group| plus
+ * the loop term times Σl. Undefined for other roles or non-store views.
+ */
+function fromDegreeSums(view: GraphView, r1: Role, r2: Role, k: number): number | undefined {
+  const t1 = r1.types;
+  const t2 = r2.types;
+  let group: string | null;
+  if (t1 === null && t2 === null) group = null;
+  else if (t1 !== null && t2 !== null && t1.length === 1 && t2.length === 1 && t1[0] === t2[0]) group = t1[0];
+  else return undefined;
+  const s = degreeSums(view, group);
+  if (s === undefined) return undefined;
+  const edges = group === null ? view.edgeCount : view.countType(group);
+  const a1 = r1.dirs & OUT ? 1 : 0;
+  const b1 = r1.dirs & IN ? 1 : 0;
+  const l1 = bits(r1.dirs) - 1;
+  if (k === 1) return (a1 + b1) * edges - l1 * s[L];
+  const a2 = r2.dirs & OUT ? 1 : 0;
+  const b2 = r2.dirs & IN ? 1 : 0;
+  const l2 = bits(r2.dirs) - 1;
+  const products = a1 * a2 * s[OO] + b1 * b2 * s[II] + l1 * l2 * s[LL] + (a1 * b2 + b1 * a2) * s[OI] - (a1 * l2 + l1 * a2) * s[OL] - (b1 * l2 + l1 * b2) * s[IL];
+  const shared = r1.dirs & r2.dirs;
+  return products - bits(shared) * edges - (1 - bits(shared)) * s[L];
 }
 
 const keys = new WeakMap<Star, string>();
