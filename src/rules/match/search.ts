@@ -4,6 +4,7 @@ import type { CEdge, CNode, CompiledPattern } from './compiled.ts';
 import { jsonEqual } from '../../graph/index.ts';
 import { LazyNode } from './lazy-node.ts';
 import { forEachNodeWithProperty } from '../../graph/_internals/prop-index.ts';
+import { isStoreView } from '../../graph/_internals/view-kind.ts';
 import type { MatchView } from './pattern.ts';
 import { CHECK_EDGE, CHECK_NODE, EXPAND, SCAN_EDGE, SCAN_NODE, VAR_EXPAND, planFor } from './planner.ts';
 import type { Plan, Step } from './planner.ts';
@@ -36,6 +37,8 @@ export class Search implements MatchView {
    * order (GQL, counting) set it; rules keep the scan order.
    */
   indexed = false;
+  /** The view is one of the store's: one record object per edge id (see edgeDistinct). */
+  private sameRecs = false;
   onMatch: (s: Search) => boolean = () => true;
   stopped = false;
   private readonly visitors: Visitor[] = [];
@@ -74,6 +77,7 @@ export class Search implements MatchView {
   /** Runs the search; pre-bound ids must already be in nodeIds / edgeIds. */
   run(view: GraphView, boundKey: string, boundNodes: ArrayLike<boolean>, boundEdges: ArrayLike<boolean>, onMatch: (s: Search) => boolean): void {
     this.view = view;
+    this.sameRecs = isStoreView(view);
     this.onMatch = onMatch;
     this.stopped = false;
     this.plan = planFor(this.cp, view, boundKey, boundNodes, boundEdges);
@@ -246,7 +250,7 @@ export class Search implements MatchView {
   /** An edge found by expansion from the bound `s.from`: `otherId` is its other end. */
   private tryOriented(i: number, ce: CEdge, rec: EdgeRecord, otherId: string): void {
     // Expansion reads only the adjacency buckets of the edge's types: only properties and filters are left to check.
-    if ((!ce.typeOnly && !edgeOk(ce, rec)) || !this.edgeDistinct(ce.slot, rec.id)) return;
+    if ((!ce.typeOnly && !edgeOk(ce, rec)) || !this.edgeDistinct(ce.slot, rec)) return;
     const to = this.plan.steps[i].to;
     const toBound = this.nodeIds[to] !== undefined;
     if (toBound) {
@@ -270,7 +274,7 @@ export class Search implements MatchView {
 
   /** Binds an edge found by a scan or a check, with both endpoints, in each allowed orientation. */
   private tryEdge(i: number, ce: CEdge, rec: EdgeRecord, distinct: boolean): void {
-    if (!edgeOk(ce, rec) || (distinct && !this.edgeDistinct(ce.slot, rec.id))) return;
+    if (!edgeOk(ce, rec) || (distinct && !this.edgeDistinct(ce.slot, rec))) return;
     this.edgeRecs[ce.slot] = rec;
     this.bindEnds(i, ce.src, rec.src, ce.dst, rec.dst);
     if (ce.either && rec.src !== rec.dst && !this.stopped) this.bindEnds(i, ce.src, rec.dst, ce.dst, rec.src);
@@ -335,26 +339,33 @@ export class Search implements MatchView {
     return true;
   }
 
-  private edgeDistinct(slot: number, id: string): boolean {
+  /**
+   * Whether no other slot holds this edge. A store view keeps one record per
+   * edge id (adjacency buckets hold the edges trie's own records), so there
+   * records are compared by identity: comparing ids would read two id strings
+   * that are likely cache misses on a large graph (measured: 17% of a 2-hop).
+   */
+  private edgeDistinct(slot: number, rec: EdgeRecord): boolean {
     const cp = this.cp;
     const m = this.edgeCount;
     const recs = this.edgeRecs;
     const o = this.outer;
+    const byRef = this.sameRecs;
     const fresh = o !== null && cp.mode === 'injective' && cp.edges[slot].ref < 0;
     for (let j = 0; j < m; j++) {
       if (j === slot || cp.edgeCoincide[slot * m + j] === 1) continue;
       if (fresh && cp.edges[j].ref >= 0) continue;
       const r = recs[j];
-      if (r !== undefined && r.id === id) return false;
+      if (r !== undefined && (byRef ? r === rec : r.id === rec.id)) return false;
       const p = this.paths[j];
-      if (p !== undefined) for (let k = 0; k < p.length; k++) if (p[k].id === id) return false;
+      if (p !== undefined) for (let k = 0; k < p.length; k++) if (byRef ? p[k] === rec : p[k].id === rec.id) return false;
     }
     if (fresh) {
       for (let j = 0; j < o!.edgeRecs.length; j++) {
         const r = o!.edgeRecs[j];
-        if (r !== undefined && r.id === id && !allowed(cp.outerEdgeAllow, slot, j)) return false;
+        if (r !== undefined && (byRef ? r === rec : r.id === rec.id) && !allowed(cp.outerEdgeAllow, slot, j)) return false;
         const p = o!.paths[j];
-        if (p !== undefined) for (let k = 0; k < p.length; k++) if (p[k].id === id) return false;
+        if (p !== undefined) for (let k = 0; k < p.length; k++) if (byRef ? p[k] === rec : p[k].id === rec.id) return false;
       }
     }
     return true;
@@ -388,7 +399,7 @@ export class Search implements MatchView {
       const cand: [EdgeRecord, string][] = [];
       const collect = (dir: 'out' | 'in') => (e: EdgeRecord) => {
         if (dir === 'in' && s.dir === 'both' && e.src === e.dst) return;
-        if (seen.has(e.id) || !edgeOk(ce, e) || !this.edgeDistinct(ce.slot, e.id)) return;
+        if (seen.has(e.id) || !edgeOk(ce, e) || !this.edgeDistinct(ce.slot, e)) return;
         cand.push([e, dir === 'out' ? e.dst : e.src]);
       };
       const dirs: ('out' | 'in')[] = s.dir === 'both' ? ['out', 'in'] : [s.dir === 'in' ? 'in' : 'out'];
