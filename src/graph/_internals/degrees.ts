@@ -57,7 +57,7 @@ export function selfLoops(degrees: DegreeBuckets, types: readonly string[] | nul
 /** The order of the entries of `degreeSums`. */
 export const OO = 0, II = 1, LL = 2, OI = 3, OL = 4, IL = 5, L = 6;
 
-const ZERO_SUMS: Float64Array = new Float64Array(7);
+const ZERO_SUMS: readonly number[] = Object.freeze([0, 0, 0, 0, 0, 0, 0]);
 
 /**
  * The degree sums the store keeps for one edge type (null: every type as one
@@ -66,7 +66,7 @@ const ZERO_SUMS: Float64Array = new Float64Array(7);
  * .. L). Kept at every write, so reading them costs one lookup. Undefined
  * when `view` is not a store view. The array must not be changed.
  */
-export function degreeSums(view: GraphView, type: string | null): Float64Array | undefined {
+export function degreeSums(view: GraphView, type: string | null): readonly number[] | undefined {
   const v = valueOf(view);
   if (v === undefined) return undefined;
   if (type === null) return v.anySums.v;

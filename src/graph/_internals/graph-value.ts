@@ -29,7 +29,7 @@ export interface Adjacency {
  * O(1): each write changes one node's terms, in O(its buckets).
  */
 export interface DegreeSums {
-  readonly v: Float64Array;
+  readonly v: number[];
   readonly edit: Edit | null;
 }
 
@@ -60,7 +60,7 @@ export interface GraphValue {
 }
 
 export const SUMS = 7;
-const NO_SUMS: DegreeSums = Object.freeze({ v: new Float64Array(SUMS), edit: null });
+const NO_SUMS: DegreeSums = Object.freeze({ v: new Array<number>(SUMS).fill(0), edit: null });
 
 export const EMPTY_VALUE: GraphValue = Object.freeze({
   nodes: champ.emptyNode<NodeRec>(),
@@ -238,7 +238,7 @@ export class Draft implements GraphValue {
     readDegrees(a, type, AFTER);
     let e = champ.get(this.degSums, type);
     if (e === undefined || e.edit !== this.edit) {
-      const v = e === undefined ? new Float64Array(SUMS) : e.v.slice();
+      const v = e === undefined ? new Array<number>(SUMS).fill(0) : e.v.slice();
       e = { v, edit: this.edit };
       this.degSums = champ.set(this.degSums, type, e, this.edit, this.ch());
     }
@@ -282,7 +282,7 @@ function readDegrees(a: Adjacency, type: string, at: number): void {
 }
 
 /** v += terms(after) - terms(before), for the degrees at offset `k` of each half of D. */
-function addTerms(v: Float64Array, k: number): void {
+function addTerms(v: number[], k: number): void {
   const o0 = D[BEFORE + k], i0 = D[BEFORE + k + 1], l0 = D[BEFORE + k + 2];
   const o1 = D[AFTER + k], i1 = D[AFTER + k + 1], l1 = D[AFTER + k + 2];
   v[0] += o1 * o1 - o0 * o0;
