@@ -257,7 +257,9 @@ class Runner {
   /**
    * All matches at once: a maximal set of pairwise parallel-independent matches
    * (no match deletes or updates an element another one matches), chosen
-   * greedily in match order, applied in one transaction (or one commit each).
+   * greedily in match order on one graph, then applied: in step mode inside
+   * the step's transaction, in 'each' mode each in its own commit (being
+   * independent, every one still applies after the others).
    */
   private parallel(rule: Rule, params: Params): Outcome {
     checkParams(rule, params);
@@ -265,19 +267,7 @@ class Runner {
     const chosen = independent(rule, found);
     let applied = 0;
     const recheck = rule.hasNacs;
-    if (this.tx === null && chosen.length > 0) {
-      this.tx = this.store.begin({ isolation: this.options.isolation ?? 'serializable' });
-      try {
-        for (const f of chosen) if (this.applyFound(rule, params, f, !recheck)) applied++;
-      } catch (e) {
-        this.tx.abort();
-        this.tx = null;
-        throw e;
-      }
-      const tx = this.tx;
-      this.tx = null;
-      this.commits.push(tx.commit({ control: `all(${rule.name})`, applications: applied }));
-    } else for (const f of chosen) if (this.applyFound(rule, params, f, !recheck)) applied++;
+    for (const f of chosen) if (this.applyFound(rule, params, f, !recheck)) applied++;
     return { success: applied > 0, applications: applied };
   }
 }

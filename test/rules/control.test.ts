@@ -76,6 +76,34 @@ describe('control programs', () => {
     }
   });
 
+  it("all matches at once in 'each' mode: one commit per application, the same graphs as step mode", () => {
+    const start = (): Store => {
+      const s = new Store();
+      s.transact((tx) => {
+        for (const v of ['a', 'b', 'c']) tx.addNode(v, ['V']);
+        tx.addEdge('x', 'A', 'a', 'b');
+        tx.addEdge('y', 'B', 'b', 'c');
+        tx.addEdge('z', 'C', 'c', 'a');
+      });
+      return s;
+    };
+    const each = start();
+    const step = start();
+    const rule = sierpinskiRule();
+    for (let k = 1; k <= 4; k++) {
+      const before = each.headTx;
+      const r = run(each, all(rule));
+      const t = run(step, all(rule), { commit: 'step' });
+      expect(r.applications).toBe(3 ** (k - 1));
+      expect(r.commits.length).toBe(r.applications);
+      expect(each.headTx).toBe(before + r.applications);
+      for (const c of r.commits) expect((c.meta as { rule: string }).rule).toBe('sierpinski');
+      expect(t.commits.length).toBe(1);
+      const shape = (st: Store): number[] => [st.head().nodeCount, st.head().edgeCount, st.head().countType('A'), st.head().countType('B'), st.head().countType('C')];
+      expect(shape(each)).toEqual(shape(step));
+    }
+  });
+
   it('guards, parameters and assignments', () => {
     const s = new Store();
     s.transact((tx) => {
