@@ -10,7 +10,7 @@
  */
 import { Store } from '../src/graph/index.ts';
 import { all, run } from '../src/rules/index.ts';
-import { sierpinskiRule } from '../src/rules/examples/sierpinski.ts';
+import { sierpinskiRule, sierpinskiStart } from '../src/rules/examples/sierpinski.ts';
 import { finish, heapUsed, log, round, time, rerunWithLargerHeap } from './_harness.ts';
 
 function arg(args: string[], name: string, dflt: number): number {
@@ -25,13 +25,7 @@ export async function main(args: string[]): Promise<void> {
   const versionedMax = arg(args, '--versioned-max-gen', maxGen);
   const results: Record<string, unknown> = { gen13_s: null, gen14_s: null, gen13_versioned_s: null, gen14_versioned_s: null };
   for (const mode of ['step', 'each'] as const) {
-    const store = new Store();
-    store.transact((tx) => {
-      for (const v of ['a', 'b', 'c']) tx.addNode(v, ['V']);
-      tx.addEdge('x', 'A', 'a', 'b');
-      tx.addEdge('y', 'B', 'b', 'c');
-      tx.addEdge('z', 'C', 'c', 'a');
-    });
+    const store = sierpinskiStart(new Store());
     const rule = sierpinskiRule();
     const suffix = mode === 'step' ? '' : '_versioned';
     for (let g = 1; g <= (mode === 'step' ? maxGen : versionedMax); g++) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/graph/index.ts';
 import { all, alap, apply, choice, countMatches, defineRule, match, once, priority, repeat, run, seq } from '../../src/rules/index.ts';
 import { mutexRules } from '../../src/rules/examples/mutex.ts';
-import { sierpinskiRule } from '../../src/rules/examples/sierpinski.ts';
+import { sierpinskiRule, sierpinskiStart } from '../../src/rules/examples/sierpinski.ts';
 
 function ring(): Store {
   const s = new Store();
@@ -61,13 +61,7 @@ describe('control programs', () => {
   });
 
   it('all matches at once: Sierpinski generations', () => {
-    const s = new Store();
-    s.transact((tx) => {
-      for (const v of ['a', 'b', 'c']) tx.addNode(v, ['V']);
-      tx.addEdge('x', 'A', 'a', 'b');
-      tx.addEdge('y', 'B', 'b', 'c');
-      tx.addEdge('z', 'C', 'c', 'a');
-    });
+    const s = sierpinskiStart(new Store());
     const rule = sierpinskiRule();
     for (let k = 1; k <= 5; k++) {
       const r = run(s, all(rule), { commit: 'step' });
@@ -77,18 +71,8 @@ describe('control programs', () => {
   });
 
   it("all matches at once in 'each' mode: one commit per application, the same graphs as step mode", () => {
-    const start = (): Store => {
-      const s = new Store();
-      s.transact((tx) => {
-        for (const v of ['a', 'b', 'c']) tx.addNode(v, ['V']);
-        tx.addEdge('x', 'A', 'a', 'b');
-        tx.addEdge('y', 'B', 'b', 'c');
-        tx.addEdge('z', 'C', 'c', 'a');
-      });
-      return s;
-    };
-    const each = start();
-    const step = start();
+    const each = sierpinskiStart(new Store());
+    const step = sierpinskiStart(new Store());
     const rule = sierpinskiRule();
     for (let k = 1; k <= 4; k++) {
       const before = each.headTx;

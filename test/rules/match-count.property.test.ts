@@ -114,6 +114,12 @@ function foreign(v: GraphView): GraphView {
   };
 }
 
+function edgeIds(view: GraphView): string[] {
+  const ids: string[] = [];
+  view.forEachEdge((r) => void ids.push(r.id));
+  return ids;
+}
+
 function enumerated(view: GraphView, p: Pattern): number {
   let n = 0;
   forEachMatch(view, p, () => void n++);
@@ -178,8 +184,7 @@ describe('count pushdown == enumeration', () => {
         for (const c of commits) {
           store.transact((tx) => {
             for (const e of c) {
-              const edges: string[] = [];
-              tx.forEachEdge((r) => void edges.push(r.id));
+              const edges = edgeIds(tx);
               if (e.add || edges.length === 0) tx.addEdge(`x${k++}`, e.type, `n${e.src % n}`, `n${(e.pick % 2 === 0 ? e.src : e.dst) % n}`);
               else tx.dropEdge(edges[e.pick % edges.length]);
             }
@@ -230,8 +235,7 @@ describe('count pushdown == enumeration', () => {
         for (const c of commits) {
           store.transact((tx) => {
             for (const e of c) {
-              const edges: string[] = [];
-              tx.forEachEdge((r) => void edges.push(r.id));
+              const edges = edgeIds(tx);
               const src = `n${e.src % n}`;
               if (e.op === 'dropNode') {
                 // A node goes with its edges, and comes back bare.

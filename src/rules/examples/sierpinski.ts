@@ -1,3 +1,4 @@
+import type { Store } from '../../graph/index.ts';
 import { defineRule } from '../rule.ts';
 import type { Rule } from '../rule.ts';
 
@@ -32,4 +33,15 @@ export function sierpinskiRule(): Rule {
       { var: 't3c', action: 'create', src: 'c', dst: 'ca', type: 'C' },
     ],
   });
+}
+
+/** Generation 0 into `store`: the triangle a -A-> b -B-> c -C-> a. */
+export function sierpinskiStart(store: Store): Store {
+  store.transact((tx) => {
+    for (const v of ['a', 'b', 'c']) tx.addNode(v, ['V']);
+    tx.addEdge('x', 'A', 'a', 'b');
+    tx.addEdge('y', 'B', 'b', 'c');
+    tx.addEdge('z', 'C', 'c', 'a');
+  });
+  return store;
 }
