@@ -343,7 +343,8 @@ export class Search implements MatchView {
    * Whether no other slot holds this edge. A store view keeps one record per
    * edge id (adjacency buckets hold the edges trie's own records), so there
    * records are compared by identity: comparing ids would read two id strings
-   * that are likely cache misses on a large graph (measured: 17% of a 2-hop).
+   * that are likely cache misses on a large graph (17% of a 2-hop query on 1M
+   * edges in a profile, before this).
    */
   private edgeDistinct(slot: number, rec: EdgeRecord): boolean {
     const cp = this.cp;
