@@ -41,9 +41,8 @@ export async function main(args: string[]): Promise<void> {
       }
       if (s > budget) break;
     }
-    if (mode === 'step') results.heap_step_mb = Math.round(heapUsed() / 1e6);
+    results[mode === 'step' ? 'heap_mb' : 'heap_versioned_mb'] = Math.round(heapUsed() / 1e6);
   }
-  results.heap_mb = Math.round(heapUsed() / 1e6);
   results.goal_gen13_s = 13.6;
   results.goal_gen14_s = 132;
   finish('sierpinski', results);

@@ -1,5 +1,7 @@
 import * as champ from './champ.ts';
+import { NO_SUMS } from './graph-value.ts';
 import type { Adjacency, GraphValue } from './graph-value.ts';
+export { II, IL, L, LL, OI, OL, OO } from './graph-value.ts';
 import { ValueView } from './value-view.ts';
 import { isCommittedView } from './view-kind.ts';
 export { isStoreView } from './view-kind.ts';
@@ -54,11 +56,6 @@ export function selfLoops(degrees: DegreeBuckets, types: readonly string[] | nul
   return n;
 }
 
-/** The order of the entries of `degreeSums`. */
-export const OO = 0, II = 1, LL = 2, OI = 3, OL = 4, IL = 5, L = 6;
-
-const ZERO_SUMS: readonly number[] = Object.freeze([0, 0, 0, 0, 0, 0, 0]);
-
 /**
  * The degree sums the store keeps for one edge type (null: every type as one
  * group): with o, i, l a node's out-degree, in-degree and self-loops in the
@@ -70,7 +67,7 @@ export function degreeSums(view: GraphView, type: string | null): readonly numbe
   const v = valueOf(view);
   if (v === undefined) return undefined;
   if (type === null) return v.anySums.v;
-  return champ.get(v.degSums, type)?.v ?? ZERO_SUMS;
+  return (champ.get(v.degSums, type) ?? NO_SUMS).v;
 }
 
 /** Sums memoised per trie node (and per sum), for committed versions only. */

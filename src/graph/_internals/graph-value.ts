@@ -59,8 +59,11 @@ export interface GraphValue {
   readonly edgeCount: number;
 }
 
-export const SUMS = 7;
-const NO_SUMS: DegreeSums = Object.freeze({ v: new Array<number>(SUMS).fill(0), edit: null });
+/** Where each sum sits in `DegreeSums.v`. */
+export const OO = 0, II = 1, LL = 2, OI = 3, OL = 4, IL = 5, L = 6;
+const SUMS = 7;
+/** The sums of a group no node has an edge of. */
+export const NO_SUMS: DegreeSums = Object.freeze({ v: Object.freeze(new Array<number>(SUMS).fill(0)) as number[], edit: null });
 
 export const EMPTY_VALUE: GraphValue = Object.freeze({
   nodes: champ.emptyNode<NodeRec>(),
@@ -244,7 +247,7 @@ export class Draft implements GraphValue {
     }
     addTerms(e.v, 0);
     // A type no node has any more leaves no entry (its sums are all 0).
-    if (e.v[0] === 0 && e.v[1] === 0) this.degSums = champ.remove(this.degSums, type, this.edit, this.ch());
+    if (e.v[OO] === 0 && e.v[II] === 0) this.degSums = champ.remove(this.degSums, type, this.edit, this.ch());
     if (this.anySums.edit !== this.edit) this.anySums = { v: this.anySums.v.slice(), edit: this.edit };
     addTerms(this.anySums.v, 3);
   }
@@ -285,13 +288,13 @@ function readDegrees(a: Adjacency, type: string, at: number): void {
 function addTerms(v: number[], k: number): void {
   const o0 = D[BEFORE + k], i0 = D[BEFORE + k + 1], l0 = D[BEFORE + k + 2];
   const o1 = D[AFTER + k], i1 = D[AFTER + k + 1], l1 = D[AFTER + k + 2];
-  v[0] += o1 * o1 - o0 * o0;
-  v[1] += i1 * i1 - i0 * i0;
-  v[2] += l1 * l1 - l0 * l0;
-  v[3] += o1 * i1 - o0 * i0;
-  v[4] += o1 * l1 - o0 * l0;
-  v[5] += i1 * l1 - i0 * l0;
-  v[6] += l1 - l0;
+  v[OO] += o1 * o1 - o0 * o0;
+  v[II] += i1 * i1 - i0 * i0;
+  v[LL] += l1 * l1 - l0 * l0;
+  v[OI] += o1 * i1 - o0 * i0;
+  v[OL] += o1 * l1 - o0 * l0;
+  v[IL] += i1 * l1 - i0 * l0;
+  v[L] += l1 - l0;
 }
 
 /** The Change of an index's inner set (indexes are written one at a time: one object serves). */

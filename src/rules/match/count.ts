@@ -182,6 +182,11 @@ export function pushedCount(view: GraphView, cp: CompiledPattern): number | unde
   if (r2.types !== null && r2.types.length === 0) return 0;
   // k = 1, directed, any centre: every edge of the types is one match.
   if (k === 1 && free && r1.dirs !== (OUT | IN)) return r1.types === null ? view.edgeCount : r1.types.reduce((n, t) => n + view.countType(t), 0);
+  // A free centre with one type group: the degree sums the store keeps.
+  if (free) {
+    const kept = fromDegreeSums(view, r1, r2, k);
+    if (kept !== undefined) return kept;
+  }
   // Coefficients of the self-loop counts in the formulas (most are 0: no loop is looked for).
   const l1 = bits(r1.dirs) - 1;
   const l2 = k === 2 ? bits(r2.dirs) - 1 : 0;
@@ -203,10 +208,6 @@ export function pushedCount(view: GraphView, cp: CompiledPattern): number | unde
     }
     return c1 * c2 - same;
   };
-  if (free) {
-    const kept = fromDegreeSums(view, r1, r2, k);
-    if (kept !== undefined) return kept;
-  }
   let total = 0;
   const add = (id: string, d: DegreeBuckets): void => {
     total += at(id, d);
