@@ -1,5 +1,6 @@
 import type { CID } from 'multiformats/cid';
 import * as champ from './_internals/champ.ts';
+import { someEdgeId } from './_internals/adjacency.ts';
 import { Draft, EMPTY_VALUE } from './_internals/graph-value.ts';
 import type { GraphValue } from './_internals/graph-value.ts';
 import { adoptJson, jsonEqual, ownJson } from './_internals/json.ts';
@@ -281,12 +282,8 @@ export class Store implements TxHost {
     if (tx.dropped !== null) for (const id of tx.dropped) {
       if (champ.get(tx.draft.nodes, id) !== undefined) continue; // re-added later in the same transaction
       const a = champ.get(tx.draft.adj, id);
-      if (a !== undefined && (a.out.length > 0 || a.in.length > 0)) {
-        let edgeId = '';
-        champ.forEach((a.out[0] ?? a.in[0]).set, (_v, k) => {
-          edgeId = k;
-          return false;
-        });
+      if (a !== undefined) {
+        const edgeId = someEdgeId(a);
         throw new GraphError('DANGLING_EDGE', `Transaction.commit: node "${id}" is deleted but still has edge "${edgeId}"`);
       }
     }

@@ -101,7 +101,7 @@ export class Transaction extends ValueView {
     this.reads?.push('t:' + type);
     super.forEachEdgeOfType(type, fn);
   }
-  override forEachIncident(nodeId: string, dir: Direction, type: string | undefined, fn: Visit<EdgeRecord>): void {
+  override forEachIncident(nodeId: string, dir: Direction, type: string | undefined, fn: (edge: EdgeRecord, other: string) => boolean | void): void {
     this.reads?.push('a:' + nodeId);
     super.forEachIncident(nodeId, dir, type, fn);
   }

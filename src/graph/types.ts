@@ -54,9 +54,10 @@ export interface GraphView {
   /**
    * Edges incident to `nodeId` in direction `dir` ('out': nodeId is src; 'in':
    * nodeId is dst), restricted to `type` when given. A self-loop is seen once
-   * in each direction.
+   * in each direction. `other` is the edge's far end (dst for 'out', src for
+   * 'in'), given so that a walk need not read the edge to go on.
    */
-  forEachIncident(nodeId: string, dir: Direction, type: string | undefined, fn: (edge: EdgeRecord) => boolean | void): void;
+  forEachIncident(nodeId: string, dir: Direction, type: string | undefined, fn: (edge: EdgeRecord, other: string) => boolean | void): void;
 
   countLabel(label: string): number;
   countType(type: string): number;

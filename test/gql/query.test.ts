@@ -13,9 +13,9 @@ function people(): Store {
 /** A view that counts the elements the store hands out while iterating. */
 function counting(view: GraphView): { view: GraphView; visited: () => number } {
   let n = 0;
-  const wrap = <T>(fn: (x: T) => boolean | void) => (x: T) => {
+  const wrap = <A extends unknown[]>(fn: (...a: A) => boolean | void) => (...a: A) => {
     n++;
-    return fn(x);
+    return fn(...a);
   };
   const v = Object.create(view) as GraphView;
   Object.assign(v, {
@@ -23,7 +23,7 @@ function counting(view: GraphView): { view: GraphView; visited: () => number } {
     forEachNodeWithLabel: (l: string, fn: (x: NodeRecord) => boolean | void) => view.forEachNodeWithLabel(l, wrap(fn)),
     forEachEdge: (fn: (x: EdgeRecord) => boolean | void) => view.forEachEdge(wrap(fn)),
     forEachEdgeOfType: (t: string, fn: (x: EdgeRecord) => boolean | void) => view.forEachEdgeOfType(t, wrap(fn)),
-    forEachIncident: (id: string, d: 'in' | 'out', t: string | undefined, fn: (x: EdgeRecord) => boolean | void) => view.forEachIncident(id, d, t, wrap(fn)),
+    forEachIncident: (id: string, d: 'in' | 'out', t: string | undefined, fn: (x: EdgeRecord, other: string) => boolean | void) => view.forEachIncident(id, d, t, wrap(fn)),
   });
   return { view: v, visited: () => n };
 }

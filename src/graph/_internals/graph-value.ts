@@ -1,23 +1,10 @@
 import * as champ from './champ.ts';
 import type { ChampNode, Edit } from './champ.ts';
 import type { EdgeRec, NodeRec } from './records.ts';
+import { forEachBucket, putIncident, removeIncident } from './adjacency.ts';
+import type { Adjacency } from './adjacency.ts';
 
-/** Edges of one type incident to a node in one direction. */
-export interface Bucket {
-  type: string;
-  size: number;
-  /** How many of these edges are self-loops (src === dst); a loop is counted in both its out and its in bucket. */
-  loops: number;
-  set: ChampNode<EdgeRec>;
-  edit: Edit | null;
-}
-
-/** A node's incident edges, grouped by type (few types per node: a small array). */
-export interface Adjacency {
-  out: Bucket[];
-  in: Bucket[];
-  edit: Edit | null;
-}
+export type { Adjacency };
 
 /**
  * Sums over all nodes of products of one node's degrees in one group of edge
@@ -77,8 +64,6 @@ export const EMPTY_VALUE: GraphValue = Object.freeze({
   edgeCount: 0,
 });
 
-const NO_BUCKETS: Bucket[] = [];
-
 /**
  * A mutable cursor over a GraphValue used by one transaction. It edits the
  * trie nodes it created in place (transient edit token) and path-copies
@@ -97,6 +82,8 @@ export class Draft implements GraphValue {
   edgeCount: number;
   private edit: Edit = {};
   private readonly change = champ.newChange();
+  /** The Change of adjacency bucket writes (apart from `change`: a trie write may follow them). */
+  private readonly bucketChange = champ.newChange();
 
   constructor(base: GraphValue) {
     this.nodes = base.nodes;
@@ -172,72 +159,30 @@ export class Draft implements GraphValue {
     this.adjRemove(rec.dst, 'in', rec, hash);
   }
 
-  private ownAdj(nodeId: string, h: number = champ.hashing.hash(nodeId)): Adjacency {
-    const a = champ.get(this.adj, nodeId, h);
-    if (a !== undefined && a.edit === this.edit) return a;
-    const next: Adjacency = a === undefined ? { out: NO_BUCKETS, in: NO_BUCKETS, edit: this.edit } : { out: a.out, in: a.in, edit: this.edit };
-    this.adj = champ.set(this.adj, nodeId, next, this.edit, this.ch(), h);
-    return next;
-  }
-
-  private adjPut(nodeId: string, dir: 'out' | 'in', rec: EdgeRec, hash: number, nodeHash: number | undefined): void {
-    const a = this.ownAdj(nodeId, nodeHash);
-    const buckets = a[dir];
-    let i = 0;
-    while (i < buckets.length && buckets[i].type !== rec.type) i++;
-    const c = this.ch();
+  private adjPut(nodeId: string, dir: 'out' | 'in', rec: EdgeRec, hash: number, nodeHash: number = champ.hashing.hash(nodeId)): void {
+    const a = champ.get(this.adj, nodeId, nodeHash);
     readDegrees(a, rec.type, BEFORE);
-    if (i === buckets.length) {
-      const set = champ.set(champ.emptyNode<EdgeRec>(), rec.id, rec, this.edit, c, hash);
-      a[dir] = [...buckets, { type: rec.type, size: 1, loops: rec.src === rec.dst ? 1 : 0, set, edit: this.edit }];
-      this.addDegreeTerms(a, rec.type);
-      return;
-    }
-    const b = buckets[i];
-    const set = champ.set(b.set, rec.id, rec, this.edit, c, hash);
-    const size = b.size + (c.added ? 1 : 0);
-    // An update (same id, same src and dst) is not added: its loop is counted already.
-    const loops = b.loops + (c.added && rec.src === rec.dst ? 1 : 0);
-    if (b.edit === this.edit) {
-      b.set = set;
-      b.size = size;
-      b.loops = loops;
-    } else {
-      const copy = buckets.slice();
-      copy[i] = { type: b.type, size, loops, set, edit: this.edit };
-      a[dir] = copy;
-    }
-    if (c.added) this.addDegreeTerms(a, rec.type);
+    const c = this.bucketChange;
+    const next = putIncident(a, rec, dir === 'out', hash, this.edit, c);
+    if (next !== a) this.adj = champ.set(this.adj, nodeId, next, this.edit, this.ch(), nodeHash);
+    if (c.added) this.addDegreeTerms(next, rec.type);
   }
 
   private adjRemove(nodeId: string, dir: 'out' | 'in', rec: EdgeRec, hash: number): void {
-    const a = this.ownAdj(nodeId);
-    const buckets = a[dir];
-    let i = 0;
-    while (i < buckets.length && buckets[i].type !== rec.type) i++;
-    if (i === buckets.length) return;
-    const b = buckets[i];
-    const c = this.ch();
-    const set = champ.remove(b.set, rec.id, this.edit, c, hash);
-    if (!c.removed) return;
+    const h = champ.hashing.hash(nodeId);
+    const a = champ.get(this.adj, nodeId, h);
+    if (a === undefined) return;
     readDegrees(a, rec.type, BEFORE);
-    if (b.size === 1) {
-      a[dir] = buckets.filter((_, j) => j !== i);
-      if (a.out.length === 0 && a.in.length === 0) this.adj = champ.remove(this.adj, nodeId, this.edit, this.ch());
-    } else if (b.edit === this.edit) {
-      b.set = set;
-      b.size--;
-      if (rec.src === rec.dst) b.loops--;
-    } else {
-      const copy = buckets.slice();
-      copy[i] = { type: b.type, size: b.size - 1, loops: b.loops - (rec.src === rec.dst ? 1 : 0), set, edit: this.edit };
-      a[dir] = copy;
-    }
-    this.addDegreeTerms(a, rec.type);
+    const c = this.bucketChange;
+    const next = removeIncident(a, rec, dir === 'out', hash, this.edit, c);
+    if (!c.removed) return;
+    if (next === undefined) this.adj = champ.remove(this.adj, nodeId, this.edit, this.ch(), h);
+    else if (next !== a) this.adj = champ.set(this.adj, nodeId, next, this.edit, this.ch(), h);
+    this.addDegreeTerms(next, rec.type);
   }
 
   /** Adds the change of node `a`'s terms (read before the write into BEFORE) to the sums of `type` and of every type. */
-  private addDegreeTerms(a: Adjacency, type: string): void {
+  private addDegreeTerms(a: Adjacency | undefined, type: string): void {
     readDegrees(a, type, AFTER);
     let e = champ.get(this.degSums, type);
     if (e === undefined || e.edit !== this.edit) {
@@ -258,30 +203,32 @@ const BEFORE = 0;
 const AFTER = 6;
 const D = new Float64Array(12);
 
-function readDegrees(a: Adjacency, type: string, at: number): void {
-  let o = 0, i = 0, l = 0, O = 0, I = 0, L = 0;
-  const out = a.out;
-  for (let k = 0; k < out.length; k++) {
-    const b = out[k];
-    O += b.size;
-    L += b.loops;
-    if (b.type === type) {
-      o = b.size;
-      l = b.loops;
-    }
+/** [o, i, l, O, I, L] summed by readDegrees, and the type whose o, i, l it reads. */
+const DEG = new Float64Array(6);
+let degType = '';
+
+function readOut(type: string, size: number, loops: number): void {
+  DEG[3] += size;
+  DEG[5] += loops;
+  if (type === degType) {
+    DEG[0] = size;
+    DEG[2] = loops;
   }
-  const inb = a.in;
-  for (let k = 0; k < inb.length; k++) {
-    const b = inb[k];
-    I += b.size;
-    if (b.type === type) i = b.size;
+}
+
+function readIn(type: string, size: number): void {
+  DEG[4] += size;
+  if (type === degType) DEG[1] = size;
+}
+
+function readDegrees(a: Adjacency | undefined, type: string, at: number): void {
+  DEG.fill(0);
+  degType = type;
+  if (a !== undefined) {
+    forEachBucket(a, true, readOut);
+    forEachBucket(a, false, readIn);
   }
-  D[at] = o;
-  D[at + 1] = i;
-  D[at + 2] = l;
-  D[at + 3] = O;
-  D[at + 4] = I;
-  D[at + 5] = L;
+  for (let k = 0; k < 6; k++) D[at + k] = DEG[k];
 }
 
 /** v += terms(after) - terms(before), for the degrees at offset `k` of each half of D. */

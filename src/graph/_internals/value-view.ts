@@ -1,4 +1,5 @@
 import * as champ from './champ.ts';
+import { degreeOfType, forEachIncidentIn } from './adjacency.ts';
 import type { GraphValue } from './graph-value.ts';
 import type { Direction, EdgeRecord, GraphView, NodeRecord } from '../types.ts';
 
@@ -43,15 +44,9 @@ export abstract class ValueView implements GraphView {
     const entry = champ.get(this.value.byType, type);
     if (entry !== undefined) champ.forEach(entry.set, fn);
   }
-  forEachIncident(nodeId: string, dir: Direction, type: string | undefined, fn: Visit<EdgeRecord>): void {
+  forEachIncident(nodeId: string, dir: Direction, type: string | undefined, fn: (edge: EdgeRecord, other: string) => boolean | void): void {
     const a = champ.get(this.value.adj, nodeId);
-    if (a === undefined) return;
-    const buckets = a[dir];
-    for (let i = 0; i < buckets.length; i++) {
-      const b = buckets[i];
-      if (type !== undefined && b.type !== type) continue;
-      if (!champ.forEach(b.set, fn)) return;
-    }
+    if (a !== undefined) forEachIncidentIn(a, dir === 'out', type, fn);
   }
 
   countLabel(label: string): number {
@@ -62,10 +57,7 @@ export abstract class ValueView implements GraphView {
   }
   degree(nodeId: string, dir: Direction, type?: string): number {
     const a = champ.get(this.value.adj, nodeId);
-    if (a === undefined) return 0;
-    let n = 0;
-    for (const b of a[dir]) if (type === undefined || b.type === type) n += b.size;
-    return n;
+    return a === undefined ? 0 : degreeOfType(a, dir === 'out', type);
   }
   labelCounts(): ReadonlyMap<string, number> {
     const m = new Map<string, number>();

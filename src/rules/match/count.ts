@@ -1,5 +1,5 @@
 import type { GraphView } from '../../graph/index.ts';
-import { II, IL, L, LL, OI, OL, OO, degreeSums, degreesOf, isStoreView, selfLoops, sumDegrees } from '../../graph/_internals/degrees.ts';
+import { II, IL, L, LL, OI, OL, OO, degreeIn, degreeSums, degreesOf, fromCounts, isStoreView, selfLoops, sumDegrees } from '../../graph/_internals/degrees.ts';
 import type { DegreeBuckets, TypeCount } from '../../graph/_internals/degrees.ts';
 import type { CNode, CompiledPattern } from './compiled.ts';
 import { nodeOk } from './search.ts';
@@ -105,14 +105,8 @@ function hasType(types: readonly string[] | null, t: string): boolean {
   return types === null || types.includes(t);
 }
 
-function deg(bs: readonly TypeCount[], types: readonly string[] | null): number {
-  let n = 0;
-  for (let i = 0; i < bs.length; i++) if (hasType(types, bs[i].type)) n += bs[i].size;
-  return n;
-}
-
 function degIn(d: DegreeBuckets, dirs: number, types: readonly string[] | null): number {
-  return (dirs & OUT ? deg(d.out, types) : 0) + (dirs & IN ? deg(d.in, types) : 0);
+  return (dirs & OUT ? degreeIn(d, true, types) : 0) + (dirs & IN ? degreeIn(d, false, types) : 0);
 }
 
 function bits(dirs: number): number {
@@ -156,7 +150,7 @@ function loopCount(loops: Map<string, string[]> | null, id: string, d: DegreeBuc
 /** Degree buckets from the public interface, for views that are not the store's. */
 function slowDegrees(view: GraphView, id: string, types: readonly string[]): DegreeBuckets {
   const row = (dir: 'out' | 'in'): TypeCount[] => types.map((type) => ({ type, size: view.degree(id, dir, type) }));
-  return { out: row('out'), in: row('in') };
+  return fromCounts(row('out'), row('in'));
 }
 
 /**

@@ -9,7 +9,8 @@ import type { MatchView } from './pattern.ts';
 import { CHECK_EDGE, CHECK_NODE, EXPAND, SCAN_EDGE, SCAN_NODE, VAR_EXPAND, planFor } from './planner.ts';
 import type { Plan, Step } from './planner.ts';
 
-type Visitor = (rec: any) => boolean; // eslint-disable-line @typescript-eslint/no-explicit-any -- node or edge, by step kind
+// A node or an edge, by step kind; for an expansion, `other` is the edge's far end (read from the adjacency, not the record).
+type Visitor = (rec: any, other?: string) => boolean; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**
  * The state of one search over one compiled pattern: the slots bound so far
@@ -42,6 +43,8 @@ export class Search implements MatchView {
   onMatch: (s: Search) => boolean = () => true;
   stopped = false;
   private readonly visitors: Visitor[] = [];
+  /** The LazyNode last handed out per node slot (see nodeValue). */
+  private readonly lazies: (LazyNode | undefined)[];
   private readonly nodeCount: number;
   private readonly edgeCount: number;
 
@@ -53,6 +56,7 @@ export class Search implements MatchView {
     this.edgeRecs = new Array(this.edgeCount).fill(undefined);
     this.edgeIds = new Array(this.edgeCount).fill(undefined);
     this.paths = new Array(this.edgeCount).fill(undefined);
+    this.lazies = new Array(this.nodeCount).fill(undefined);
   }
 
   static acquire(cp: CompiledPattern): Search {
@@ -65,6 +69,7 @@ export class Search implements MatchView {
     this.edgeRecs.fill(undefined);
     this.edgeIds.fill(undefined);
     this.paths.fill(undefined);
+    this.lazies.fill(undefined);
     this.outer = null;
     this.lazy = false;
     this.indexed = false;
@@ -109,7 +114,12 @@ export class Search implements MatchView {
   /** The node bound at a slot: its record, or a LazyNode when it has not been read. */
   nodeValue(slot: number): NodeRecord {
     const r = this.nodeRecs[slot]!;
-    return r === PENDING ? new LazyNode(this.nodeIds[slot]!, this.view) : r;
+    if (r !== PENDING) return r;
+    // One stand-in per binding: a start node bound once serves every match of the search.
+    const id = this.nodeIds[slot]!;
+    const l = this.lazies[slot];
+    if (l !== undefined && l.id === id) return l;
+    return (this.lazies[slot] = new LazyNode(id, this.view));
   }
 
   /** Reads every lazily bound record (before the slots are copied out). */
@@ -141,7 +151,7 @@ export class Search implements MatchView {
     const k = i >= IN_PASS ? 2 * (i - IN_PASS) + 1 : 2 * i;
     let v = this.visitors[k];
     if (v === undefined) {
-      v = (rec) => this.visit(i, rec);
+      v = (rec, other) => this.visit(i, rec, other);
       this.visitors[k] = v;
     }
     return v;
@@ -158,8 +168,12 @@ export class Search implements MatchView {
       case CHECK_NODE: {
         const cn = this.cp.nodes[s.node];
         const id = this.nodeIds[s.node]!;
-        const rec = cn.ref >= 0 && this.outer !== null ? this.outer.recAt(cn.ref) : this.view.getNode(id);
-        if (rec === undefined || !nodeOk(cn, rec) || (cn.ref < 0 && !this.nodeDistinct(s.node, id))) return;
+        let rec: NodeRecord | undefined;
+        if (cn.ref >= 0 && this.outer !== null) rec = this.outer.recAt(cn.ref);
+        // A free node expanded from next is not read: an edge found there proves it exists, and none leaves no match.
+        else if (this.lazy && cn.free && i + 1 < steps.length && steps[i + 1].kind === EXPAND && steps[i + 1].from === s.node) rec = PENDING;
+        else rec = this.view.getNode(id);
+        if (rec === undefined || (rec !== PENDING && !nodeOk(cn, rec)) || (cn.ref < 0 && !this.nodeDistinct(s.node, id))) return;
         this.nodeRecs[s.node] = rec;
         this.next(i);
         this.nodeRecs[s.node] = undefined;
@@ -211,7 +225,7 @@ export class Search implements MatchView {
     }
   }
 
-  private visit(i: number, rec: NodeRecord & EdgeRecord): boolean {
+  private visit(i: number, rec: NodeRecord & EdgeRecord, other: string | undefined): boolean {
     const inPass = i >= IN_PASS;
     if (inPass) i -= IN_PASS;
     const s = this.plan.steps[i];
@@ -233,14 +247,11 @@ export class Search implements MatchView {
       }
       case EXPAND: {
         const ce = this.cp.edges[s.edge];
-        if (s.dir === 'both') {
-          if (inPass) {
-            if (rec.src === rec.dst) return true; // a self-loop was seen in the out pass
-            // rec points at `from`: orient so that `from` is its dst.
-            this.tryOriented(i, ce, rec, rec.src);
-          } else this.tryOriented(i, ce, rec, rec.dst);
-        } else if (s.dir === 'out') this.tryOriented(i, ce, rec, rec.dst);
-        else this.tryOriented(i, ce, rec, rec.src);
+        // The far end, from the adjacency (a view of another kind may not give it).
+        const far = other ?? (s.dir === 'in' || inPass ? rec.src : rec.dst);
+        // A self-loop was seen in the out pass already.
+        if (inPass && far === this.nodeIds[s.from]) return true;
+        this.tryOriented(i, ce, rec, far);
         return !this.stopped;
       }
     }
