@@ -326,6 +326,8 @@ function compileCall(e: Extract<Expression, { kind: 'FunctionCall' }>, env: Expr
   const fn = def.fn;
   if (args.length === 1) {
     const a0 = args[0];
+    const fn1 = def.fn1;
+    if (fn1 !== undefined) return (r, c) => fn1(a0(r, c), c);
     return (r, c) => fn([a0(r, c)], c);
   }
   return (r, c) =>

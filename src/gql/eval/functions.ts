@@ -9,6 +9,8 @@ export interface FunctionDef {
   readonly min: number;
   readonly max: number;
   readonly fn: (args: Value[], ctx: Ctx) => Value;
+  /** The same for exactly one argument, without an argument array (strict functions of one argument). */
+  readonly fn1?: (x: Value, ctx: Ctx) => Value;
 }
 
 const bad = (f: string, v: Value): never => {
@@ -29,7 +31,8 @@ function numeric(f: string, v: Value): number | bigint | Float {
 
 /** Strict: a null argument gives null without calling `fn`. */
 function strict1(fn: (x: Value, ctx: Ctx) => Value): FunctionDef {
-  return { min: 1, max: 1, fn: (a, ctx) => (a[0] === null ? null : fn(a[0], ctx)) };
+  const fn1 = (x: Value, ctx: Ctx): Value => (x === null ? null : fn(x, ctx));
+  return { min: 1, max: 1, fn: (a, ctx) => fn1(a[0], ctx), fn1 };
 }
 
 function toInteger(v: Value): Value {
