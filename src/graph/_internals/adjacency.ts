@@ -158,9 +158,8 @@ export function fromCounts(out: readonly TypeCount[], inn: readonly TypeCount[])
   return a;
 }
 
-/** `a` (undefined: none yet) as an array `edit` may change. */
-function own(a: Adjacency | undefined, edit: Edit): Adjacency {
-  if (a === undefined) return [edit, 0, 0];
+/** `a` as an array `edit` may change: itself if it is edit's already, else a copy. */
+function own(a: Adjacency, edit: Edit): Adjacency {
   if (a[EDIT] === edit) return a;
   const b = a.slice();
   b[EDIT] = edit;
@@ -168,29 +167,51 @@ function own(a: Adjacency | undefined, edit: Edit): Adjacency {
 }
 
 /**
+ * `a` with `del` slots at `at` replaced by `ins` (which holds no arrays), as
+ * an array `edit` may change: in place if it is edit's already, else built at
+ * its exact size. (Copying and then splicing would leave V8's spare capacity,
+ * up to half the array again, in every version that keeps the copy.)
+ */
+function splice(a: Adjacency, edit: Edit, at: number, del: number, ins: readonly unknown[]): Adjacency {
+  if (a[EDIT] === edit) {
+    a.splice(at, del, ...ins);
+    return a;
+  }
+  const b = a.slice(0, at).concat(ins, a.slice(at + del));
+  b[EDIT] = edit;
+  return b;
+}
+
+const NONE: Adjacency = Object.freeze([null, 0, 0]) as Adjacency;
+
+/**
  * Adds or replaces `rec` (by id) in the bucket of its type and direction;
  * `c.added` says whether the bucket grew. Returns the adjacency to keep: `a`
- * itself when `edit` owned it, else a copy.
+ * itself when `edit` owned it, else a new array.
  */
 export function putIncident(a0: Adjacency | undefined, rec: EdgeRec, out: boolean, hash: number, edit: Edit, c: champ.Change): Adjacency {
-  const a = own(a0, edit);
+  const a = a0 ?? NONE;
   const h = hash | 0;
   const loop = rec.src === rec.dst ? 1 : 0;
+  const far = farEnd(rec, out);
   const p = find(a, out, rec.type);
-  c.added = false;
   if (p < 0) {
     c.added = true;
     // A new bucket, last of its direction.
     let q = FIRST;
     for (let k = (a[NOUT] as number) + (out ? 0 : (a[NIN] as number)); k > 0; k--) q += span(a, q);
-    a.splice(q, 0, rec.type, 1, loop, null, h, rec, farEnd(rec, out));
-    a[out ? NOUT : NIN] = (a[out ? NOUT : NIN] as number) + 1;
-    return a;
+    const b = splice(a, edit, q, 0, [rec.type, 1, loop, null, h, rec, far]);
+    b[out ? NOUT : NIN] = (b[out ? NOUT : NIN] as number) + 1;
+    return b;
   }
   const size = a[p + SIZE] as number;
   const set = a[p + SET] as ChampNode<EdgeRec> | null;
+  let b: Adjacency;
   if (set !== null) {
-    a[p + SET] = champ.set(set, rec.id, rec, edit, c, hash);
+    c.added = false;
+    const next = champ.set(set, rec.id, rec, edit, c, hash);
+    b = own(a, edit);
+    b[p + SET] = next;
   } else {
     const end = p + HEAD + W * size;
     let j = p + HEAD;
@@ -198,26 +219,27 @@ export function putIncident(a0: Adjacency | undefined, rec: EdgeRec, out: boolea
     if (j < end && a[j] === h && (a[j + 1] as EdgeRec).id === rec.id) {
       // An update (same id, same ends): replaced, not added; its loop is counted already.
       c.added = false;
-      a[j + 1] = rec;
-      a[j + 2] = farEnd(rec, out);
-      return a;
+      b = own(a, edit);
+      b[j + 1] = rec;
+      b[j + 2] = far;
+      return b;
     }
     c.added = true;
-    if (size < SMALL) a.splice(j, 0, h, rec, farEnd(rec, out));
+    if (size < SMALL) b = splice(a, edit, j, 0, [h, rec, far]);
     else {
       // Outgrown: these edges and the new one become a trie.
       let t = champ.emptyNode<EdgeRec>();
       const tc = champ.newChange();
       for (let i = p + HEAD; i < end; i += W) t = champ.set(t, (a[i + 1] as EdgeRec).id, a[i + 1] as EdgeRec, edit, tc, a[i] as number);
-      a.splice(p + HEAD, W * size);
-      a[p + SET] = champ.set(t, rec.id, rec, edit, tc, hash);
+      b = splice(a, edit, p + HEAD, W * size, []);
+      b[p + SET] = champ.set(t, rec.id, rec, edit, tc, hash);
     }
   }
   if (c.added) {
-    a[p + SIZE] = size + 1;
-    a[p + LOOPS] = (a[p + LOOPS] as number) + loop;
+    b[p + SIZE] = size + 1;
+    b[p + LOOPS] = (b[p + LOOPS] as number) + loop;
   }
-  return a;
+  return b;
 }
 
 /**
@@ -225,42 +247,44 @@ export function putIncident(a0: Adjacency | undefined, rec: EdgeRec, out: boolea
  * there. Returns the adjacency to keep (see putIncident), or undefined when
  * the node has no incident edge left.
  */
-export function removeIncident(a0: Adjacency, rec: EdgeRec, out: boolean, hash: number, edit: Edit, c: champ.Change): Adjacency | undefined {
+export function removeIncident(a: Adjacency, rec: EdgeRec, out: boolean, hash: number, edit: Edit, c: champ.Change): Adjacency | undefined {
   c.removed = false;
-  const p0 = find(a0, out, rec.type);
-  if (p0 < 0) return a0;
-  const a = own(a0, edit);
-  const p = p0;
+  const p = find(a, out, rec.type);
+  if (p < 0) return a;
   const size = a[p + SIZE] as number;
   const set = a[p + SET] as ChampNode<EdgeRec> | null;
+  let b: Adjacency;
   if (set !== null) {
     const next = champ.remove(set, rec.id, edit, c, hash);
-    if (!c.removed) return a0;
+    if (!c.removed) return a;
     if (size - 1 <= SMALL) {
       // Back to triples at the size the bucket left them at: the form stays a function of the size.
       const items: unknown[] = [];
       champ.forEach(next, (r) => void items.push(champ.hashing.hash(r.id) | 0, r, farEnd(r, out)));
-      a.splice(p + HEAD, 0, ...sortTriples(items));
-      a[p + SET] = null;
-    } else a[p + SET] = next;
+      b = splice(a, edit, p + HEAD, 0, sortTriples(items));
+      b[p + SET] = null;
+    } else {
+      b = own(a, edit);
+      b[p + SET] = next;
+    }
   } else {
     const end = p + HEAD + W * size;
     const h = hash | 0;
     let j = p + HEAD;
     while (j < end && !(a[j] === h && (a[j + 1] as EdgeRec).id === rec.id)) j += W;
-    if (j === end) return a0;
+    if (j === end) return a;
     c.removed = true;
-    a.splice(j, W);
+    b = splice(a, edit, j, W, []);
   }
   if (size === 1) {
     // A bucket is never empty.
-    a.splice(p, HEAD);
-    a[out ? NOUT : NIN] = (a[out ? NOUT : NIN] as number) - 1;
-    return a[NOUT] === 0 && a[NIN] === 0 ? undefined : a;
+    b = splice(b, edit, p, HEAD, []);
+    b[out ? NOUT : NIN] = (b[out ? NOUT : NIN] as number) - 1;
+    return b[NOUT] === 0 && b[NIN] === 0 ? undefined : b;
   }
-  a[p + SIZE] = size - 1;
-  if (rec.src === rec.dst) a[p + LOOPS] = (a[p + LOOPS] as number) - 1;
-  return a;
+  b[p + SIZE] = size - 1;
+  if (rec.src === rec.dst) b[p + LOOPS] = (b[p + LOOPS] as number) - 1;
+  return b;
 }
 
 function sortTriples(items: unknown[]): unknown[] {
