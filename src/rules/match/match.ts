@@ -149,6 +149,7 @@ export function isMatch(view: GraphView, pattern: Pattern, bindings: { readonly 
 export function searchSlots(view: GraphView, cp: CompiledPattern, bindings: { readonly [v: string]: string } | undefined, fn: (s: Search) => boolean, lazy = false, indexed = false): void {
   const s = Search.acquire(cp);
   s.lazy = lazy;
+  if (lazy) s.slots();
   s.indexed = indexed && lazy;
   try {
     let bound = UNBOUND;
@@ -187,6 +188,7 @@ export function searchBound(
 ): void {
   const s = Search.acquire(cp);
   s.lazy = lazy;
+  if (lazy) s.slots();
   s.indexed = indexed && lazy;
   try {
     for (let i = 0; i < nodeIds.length; i++) s.nodeIds[i] = nodeIds[i];

@@ -16,14 +16,23 @@ type Visitor = (rec: any, other?: string) => boolean; // eslint-disable-line @ty
  * The state of one search over one compiled pattern: the slots bound so far
  * and one prebuilt visitor per plan step, so the hot loop allocates nothing
  * but what the store's iteration does. Instances are pooled per pattern.
+ *
+ * A lazy search (a read of a committed version, which may be large) gets
+ * new slot arrays, though. Its loop stores pointers to records and id
+ * strings all over the heap into them, and V8's write barrier, for a store
+ * into an array that has been promoted to the old generation, reads the page
+ * header of the object stored: one more likely TLB and cache miss per
+ * binding on a large graph (a quarter of a 2-hop query's time on 1M edges).
+ * Stores into young arrays skip that check. Rule searches, many and small,
+ * keep their pooled arrays (allocating them per search cost more).
  */
 export class Search implements MatchView {
-  readonly nodeIds: (string | undefined)[];
-  readonly nodeRecs: (NodeRecord | undefined)[];
-  readonly edgeRecs: (EdgeRecord | undefined)[];
+  nodeIds!: (string | undefined)[];
+  nodeRecs!: (NodeRecord | undefined)[];
+  edgeRecs!: (EdgeRecord | undefined)[];
   /** Pre-bound edge ids (checked by CHECK_EDGE). */
-  readonly edgeIds: (string | undefined)[];
-  readonly paths: (EdgeRecord[] | undefined)[];
+  edgeIds!: (string | undefined)[];
+  paths!: (EdgeRecord[] | undefined)[];
   view!: GraphView;
   plan!: Plan;
   outer: Search | null = null;
@@ -44,13 +53,18 @@ export class Search implements MatchView {
   stopped = false;
   private readonly visitors: Visitor[] = [];
   /** The LazyNode last handed out per node slot (see nodeValue). */
-  private readonly lazies: (LazyNode | undefined)[];
+  private lazies!: (LazyNode | undefined)[];
   private readonly nodeCount: number;
   private readonly edgeCount: number;
 
   constructor(readonly cp: CompiledPattern) {
     this.nodeCount = cp.nodes.length;
     this.edgeCount = cp.edges.length;
+    this.slots();
+  }
+
+  /** Fresh, young slot arrays (see the class comment). */
+  slots(): void {
     this.nodeIds = new Array(this.nodeCount).fill(undefined);
     this.nodeRecs = new Array(this.nodeCount).fill(undefined);
     this.edgeRecs = new Array(this.edgeCount).fill(undefined);
