@@ -182,7 +182,8 @@ function splice(a: Adjacency, edit: Edit, at: number, del: number, ins: readonly
   return b;
 }
 
-const NONE: Adjacency = Object.freeze([null, 0, 0]) as Adjacency;
+/** The adjacency of a node with no incident edge (never stored: the node then has no entry). */
+export const NO_EDGES: Adjacency = Object.freeze([null, 0, 0]) as Adjacency;
 
 /**
  * Adds or replaces `rec` (by id) in the bucket of its type and direction;
@@ -190,7 +191,7 @@ const NONE: Adjacency = Object.freeze([null, 0, 0]) as Adjacency;
  * itself when `edit` owned it, else a new array.
  */
 export function putIncident(a0: Adjacency | undefined, rec: EdgeRec, out: boolean, hash: number, edit: Edit, c: champ.Change): Adjacency {
-  const a = a0 ?? NONE;
+  const a = a0 ?? NO_EDGES;
   const h = hash | 0;
   const loop = rec.src === rec.dst ? 1 : 0;
   const far = farEnd(rec, out);

@@ -1,7 +1,7 @@
 import * as champ from './champ.ts';
 import { NO_SUMS } from './graph-value.ts';
 import type { Adjacency, GraphValue } from './graph-value.ts';
-import { firstSize, fromCounts, loopsIn } from './adjacency.ts';
+import { NO_EDGES, firstSize, loopsIn } from './adjacency.ts';
 export { II, IL, L, LL, OI, OL, OO } from './graph-value.ts';
 import { ValueView } from './value-view.ts';
 import { isCommittedView } from './view-kind.ts';
@@ -29,8 +29,6 @@ function valueOf(view: GraphView): GraphValue | undefined {
   return view instanceof ValueView ? (view as unknown as { readonly value: GraphValue }).value : undefined;
 }
 
-const NO_DEGREES: DegreeBuckets = Object.freeze(fromCounts([], [])) as DegreeBuckets;
-
 /**
  * The degree buckets of one node (empty when it has no incident edge), or
  * undefined when `view` is not a store view.
@@ -38,7 +36,7 @@ const NO_DEGREES: DegreeBuckets = Object.freeze(fromCounts([], [])) as DegreeBuc
 export function degreesOf(view: GraphView, nodeId: string): DegreeBuckets | undefined {
   const v = valueOf(view);
   if (v === undefined) return undefined;
-  return champ.get(v.adj, nodeId) ?? NO_DEGREES;
+  return champ.get(v.adj, nodeId) ?? NO_EDGES;
 }
 
 /**
