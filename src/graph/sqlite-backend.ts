@@ -1,9 +1,8 @@
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import * as dagCbor from '@ipld/dag-cbor';
-import { CborWriter } from './_internals/cbor.ts';
 import { hashBlock } from './_internals/merkle.ts';
-import { plainEntry } from './backend.ts';
+import { compactEntryJson } from './backend.ts';
 import type { Backend, CommitEntry, SnapshotEntry } from './backend.ts';
 import { GraphError } from './errors.ts';
 
@@ -26,6 +25,12 @@ export interface SqliteBackendOptions {
  * called), and `sync()` resolves once that transaction is on disk. Every
  * commit and block is stored with enough to check it when read back: blocks
  * by their sha2-256 digest, log entries with their own digest.
+ *
+ * Log entries are compact JSON (`compactEntryJson`, the form the distributed
+ * log writes too): an update carries the record after it, a drop only the id.
+ * The store fills in the records left out from the version it rebuilds as it
+ * reads (a log is always read from a snapshot or its start). Entries of older
+ * files, written as dag-cbor in full, read the same.
  */
 export class SqliteBackend implements Backend {
   readonly name = 'sqlite';
@@ -36,7 +41,6 @@ export class SqliteBackend implements Backend {
   private pendingSnapshots: SnapshotEntry[] = [];
   private flushScheduled = false;
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private readonly writer = new CborWriter();
   private readonly stmts: {
     insCommit: BetterSqlite3.Statement;
     insBlock: BetterSqlite3.Statement;
@@ -120,7 +124,8 @@ export class SqliteBackend implements Backend {
       }
       let entry: CommitEntry;
       try {
-        entry = dagCbor.decode(bytes) as CommitEntry;
+        // '{' starts a JSON entry; a dag-cbor entry (files written before JSON) starts with a map header.
+        entry = (bytes[0] === 0x7b ? JSON.parse(row.bytes.toString('utf8')) : dagCbor.decode(bytes)) as CommitEntry;
       } catch (e) {
         throw corrupt(`SqliteBackend: commit ${row.tx} in ${this.path} cannot be decoded: ${(e as Error).message}`, e);
       }
@@ -182,9 +187,7 @@ export class SqliteBackend implements Backend {
         this.db.transaction(() => {
           for (const [d, b] of blocks) this.stmts.insBlock.run(Buffer.from(d, 'latin1'), b);
           for (const c of commits) {
-            const w = this.writer.reset();
-            w.value(plainEntry(c));
-            const bytes = w.bytes().slice();
+            const bytes = Buffer.from(compactEntryJson(c), 'utf8');
             this.stmts.insCommit.run(c.tx, Buffer.from(hashBlock(bytes), 'latin1'), bytes);
           }
           for (const s of snaps) this.stmts.insSnap.run(s.tx, Buffer.from(s.root, 'latin1'));

@@ -242,7 +242,10 @@ export class Store implements TxHost {
     if (tx === 0) return [];
     const ops = tx > this.firstTx ? this.commits[tx - this.firstTx].ops : undefined;
     if (ops !== undefined) return ops;
-    for (const e of this.backend.readCommits(tx)) return e.ops;
+    // A durable log leaves out the records an op replaced or removed: they are read from the version before.
+    if (tx - 1 < this.oldestTx) throw new GraphError('TX_NOT_FOUND', `Store.changes: the changes of TxId ${tx} are read against TxId ${tx - 1}, which is no longer retained (the oldest readable TxId is ${this.oldestTx})`);
+    const draft = new Draft(this.valueAt('Store.changes', tx - 1));
+    for (const e of this.backend.readCommits(tx)) return e.tx === tx ? replayEntry(draft, e) : [];
     return [];
   }
 
@@ -430,7 +433,7 @@ export class Store implements TxHost {
         continue;
       }
       if (e.tx !== at + 1) break;
-      for (const op of e.ops) applyOp(draft, reviveOp(op));
+      replayEntry(draft, e);
       at = e.tx;
       commit = new Commit(this, e.tx, e.parentTx, e.time, e.meta);
     }
@@ -472,8 +475,7 @@ export class Store implements TxHost {
     for (const entry of this.backend.readCommits(from)) {
       if (entry.tx !== this.headTx + 1) throw new GraphError('CORRUPT_BLOCK', `Store.open: the commit log jumps from TxId ${this.headTx} to ${entry.tx}`);
       draft ??= new Draft(this.headValue());
-      const ops = entry.ops.map(reviveOp);
-      for (const op of ops) applyOp(draft, op);
+      const ops = replayEntry(draft, entry);
       // Only kept versions are frozen on the way (freezing ends in-place edits); the head is set below.
       this.opsSinceKept += ops.length;
       const keep = this.keep(entry.tx);
@@ -532,19 +534,46 @@ function applyOp(d: Draft, op: Op): void {
   }
 }
 
-/** Ops read back from a durable log are plain objects: make them records. */
-function reviveOp(op: Op): Op {
+/**
+ * Applies a commit read back from a durable log to `d`, the version before it,
+ * and returns its ops as records. The log may leave out the records an op
+ * replaced or removed (`compactEntryJson`): they are the ones `d` holds.
+ */
+function replayEntry(d: Draft, e: CommitEntry): Op[] {
+  const out: Op[] = new Array(e.ops.length);
+  for (let i = 0; i < e.ops.length; i++) {
+    const op = reviveOp(d, e.tx, e.ops[i] as LoggedOp);
+    applyOp(d, op);
+    out[i] = op;
+  }
+  return out;
+}
+
+/** An op as a log holds it: full (records) or compact (an update without `before`, a drop by `id`). */
+type LoggedOp = { op: Op['op']; id?: string; node?: NodeRecord; edge?: EdgeRecord; before?: NodeRecord & EdgeRecord };
+
+function reviveOp(d: Draft, tx: TxId, op: LoggedOp): Op {
+  const prior = <T>(found: T | undefined, what: string, id: string | undefined): T => {
+    if (found === undefined) throw new GraphError('CORRUPT_BLOCK', `Store: commit ${tx} of the log ${what} "${String(id)}", which the version before it does not hold`);
+    return found;
+  };
   switch (op.op) {
     case 'addNode':
-    case 'dropNode':
-      return { op: op.op, node: toNodeRec(op.node) };
+      return { op: op.op, node: toNodeRec(op.node!) };
     case 'updateNode':
-      return { op: op.op, before: toNodeRec(op.before), node: toNodeRec(op.node) };
+      return { op: op.op, before: prior(champ.get(d.nodes, op.node!.id), 'updates node', op.node!.id), node: toNodeRec(op.node!) };
+    case 'dropNode': {
+      const id = op.node?.id ?? op.id;
+      return { op: op.op, node: prior(id === undefined ? undefined : champ.get(d.nodes, id), 'drops node', id) };
+    }
     case 'addEdge':
-    case 'dropEdge':
-      return { op: op.op, edge: toEdgeRec(op.edge) };
+      return { op: op.op, edge: toEdgeRec(op.edge!) };
     case 'updateEdge':
-      return { op: op.op, before: toEdgeRec(op.before), edge: toEdgeRec(op.edge) };
+      return { op: op.op, before: prior(champ.get(d.edges, op.edge!.id), 'updates edge', op.edge!.id), edge: toEdgeRec(op.edge!) };
+    case 'dropEdge': {
+      const id = op.edge?.id ?? op.id;
+      return { op: op.op, edge: prior(id === undefined ? undefined : champ.get(d.edges, id), 'drops edge', id) };
+    }
   }
 }
 

@@ -2,9 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import * as dagCbor from '@ipld/dag-cbor';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GraphError, SqliteBackend, Store } from '../../src/graph/index.ts';
-import type { StoreOptions } from '../../src/graph/index.ts';
+import { GraphError, SqliteBackend, Store, plainEntry } from '../../src/graph/index.ts';
+import type { Op, StoreOptions } from '../../src/graph/index.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -27,6 +29,9 @@ function fill(store: Store, n: number): void {
     }, { step: i });
   }
 }
+
+/** A commit's ops as plain records (records also cache their digests). */
+const plainOps = (ops: readonly Op[]): string => JSON.stringify((plainEntry({ tx: 0, parentTx: 0, time: 0, meta: null, ops }) as { ops: unknown }).ops);
 
 describe('SQLite backend', () => {
   it('reopening restores the head, every TxId, the history and the root CIDs', async () => {
@@ -93,6 +98,52 @@ describe('SQLite backend', () => {
     const b = new Store({ backend });
     expect(b.oldestTx).toBe(0);
     expect(b.cid(3).toString()).toBe(cid3);
+  });
+
+  it('the log leaves out replaced and removed records; a reopened store reads every commit\'s changes in full', async () => {
+    const file = join(dir, 's.db');
+    const a = open(file, { snapshotEvery: 10 });
+    fill(a, 35);
+    const changes = Array.from({ length: 36 }, (_, t) => plainOps(a.changes(t)));
+    await a.close();
+    // Compact rows: an update holds no `before`, a drop only the id.
+    const db = new Database(file, { readonly: true });
+    const row = JSON.parse((db.prepare('SELECT bytes FROM commits WHERE tx = 11').get() as { bytes: Buffer }).bytes.toString('utf8'));
+    db.close();
+    expect(row.ops).toContainEqual({ op: 'dropEdge', id: 'e5' });
+    const b = open(file, { snapshotEvery: 10 });
+    // 1..30 are read from the log against an older version, 31..35 were restored at open.
+    for (let t = 1; t <= 35; t++) expect(plainOps(b.changes(t))).toBe(changes[t]);
+  });
+
+  it('the changes of the oldest retained commit need its parent: a clear error once the log before it is gone', async () => {
+    const file = join(dir, 's.db');
+    const a = open(file, { snapshotEvery: 10, retention: { snapshots: 1, log: 'since-oldest-snapshot' } });
+    fill(a, 25);
+    await a.close();
+    const b = open(file, { snapshotEvery: 10, retention: { snapshots: 1, log: 'since-oldest-snapshot' } });
+    expect(b.oldestTx).toBe(20);
+    expect(b.changes(21).length).toBeGreaterThan(0);
+    expect(() => b.changes(20)).toThrowError(/TxId 20 .*TxId 19, which is no longer retained/);
+  });
+
+  it('reads files whose log entries were written in full as dag-cbor (before compact JSON)', async () => {
+    const mem = new Store();
+    fill(mem, 30);
+    const file = join(dir, 'old.db');
+    await new SqliteBackend(file).close();
+    const db = new Database(file);
+    const ins = db.prepare('INSERT INTO commits (tx, digest, bytes) VALUES (?, ?, ?)');
+    for (let t = 1; t <= 30; t++) {
+      const c = mem.commitInfo(t);
+      const bytes = dagCbor.encode(plainEntry({ tx: t, parentTx: c.parentTx, time: c.time, meta: c.meta, ops: mem.changes(t) }));
+      ins.run(t, createHash('sha256').update(bytes).digest(), Buffer.from(bytes));
+    }
+    db.close();
+    const b = open(file);
+    expect(b.headTx).toBe(30);
+    for (const t of [0, 7, 11, 30]) expect(b.cid(t).toString()).toBe(mem.cid(t).toString());
+    expect(plainOps(b.changes(11))).toBe(plainOps(mem.changes(11)));
   });
 
   it('sync() resolves once commits are on disk (visible to another connection)', async () => {
