@@ -246,10 +246,13 @@ export function perform(tx: Transaction, rule: Rule, f: Found, params: Params): 
     tx.dropEdge(id);
   }
   const dn = rule.delNodes;
+  // Only SPO lets a match identify a deleted node with another matched one (DPO's
+  // gluing condition refuses it), so only SPO must look before it writes.
+  const spo = rule.mode === 'spo';
   for (let j = 0; j < dn.length; j++) {
     const id = nodes[dn[j]].id;
-    if (!tx.hasNode(id)) continue; // two deleted variables on one node (SPO)
-    if (rule.mode === 'spo') {
+    if (spo && !tx.hasNode(id)) continue; // two deleted variables on one node
+    if (spo) {
       const extra: string[] = [];
       tx.forEachIncident(id, 'out', undefined, (e) => void extra.push(e.id));
       tx.forEachIncident(id, 'in', undefined, (e) => void extra.push(e.id));
@@ -259,11 +262,11 @@ export function perform(tx: Transaction, rule: Rule, f: Found, params: Params): 
   }
   for (let j = 0; j < nu.length; j++) {
     const id = nodes[nu[j].slot].id;
-    if (tx.hasNode(id)) tx.mergeNodeProps(id, nodeProps![j]);
+    if (!spo || tx.hasNode(id)) tx.mergeNodeProps(id, nodeProps![j]);
   }
   for (let j = 0; j < eu.length; j++) {
     const id = edges[eu[j].slot].id;
-    if (tx.hasEdge(id)) tx.mergeEdgeProps(id, edgeProps![j]);
+    if (!spo || tx.hasEdge(id)) tx.mergeEdgeProps(id, edgeProps![j]);
   }
   if (nn.length === 0 && ne.length === 0) return NO_IDS;
   const prefix = `${rule.name}:${tx.base + 1}.${k}:`;

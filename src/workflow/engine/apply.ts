@@ -47,7 +47,7 @@ function isEmpty(o: object): boolean {
 
 /** Applies `rule` once inside `tx` at the first match agreeing with `bindings`. */
 export function applyOnce(tx: Transaction, rule: Rule, bindings: Record<string, string>, params: Params, out: ApplicationRecord[]): ApplicationRecord | undefined {
-  for (const v in bindings) if (!tx.hasNode(bindings[v])) return undefined;
+  // A binding to a node that is gone (a stale fact) has no match: the search finds none.
   const patches: DataPatch[] = [];
   const prev = startPatches(patches);
   let app: Application | undefined;

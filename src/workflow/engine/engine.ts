@@ -732,8 +732,13 @@ export class WorkflowEngine {
     view.forEachIncident(execId, 'out', 'OWNS', (o) => {
       const t = view.getNode(o.dst);
       if (t === undefined) return;
+      // One pass over the token's out-edges: where it is (AT) and whether it has a parent.
       let stepId: string | undefined;
-      view.forEachIncident(t.id, 'out', 'AT', (a) => void (stepId = a.dst));
+      let root = true;
+      view.forEachIncident(t.id, 'out', undefined, (a) => {
+        if (a.type === 'AT') stepId = a.dst;
+        else if (a.type === 'PARENT') root = false;
+      });
       let info = stepId === undefined ? undefined : this.stepInfo.get(stepId);
       if (info === undefined && stepId !== undefined) {
         const s = view.getNode(stepId);
@@ -744,7 +749,7 @@ export class WorkflowEngine {
         phase: t.props.phase as string,
         op: info?.op ?? null,
         next: info?.next ?? false,
-        root: view.degree(t.id, 'out', 'PARENT') === 0,
+        root,
         kids: view.degree(t.id, 'in', 'PARENT') > 0,
       });
     });
