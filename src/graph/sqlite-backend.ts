@@ -116,23 +116,36 @@ export class SqliteBackend implements Backend {
   }
 
   *readCommits(fromTx: number): Iterable<CommitEntry> {
-    const rows = this.read(() => this.stmts.commitsFrom.all(fromTx)) as { tx: number; digest: Buffer; bytes: Buffer }[];
-    for (const row of rows) {
-      const bytes = new Uint8Array(row.bytes);
-      if (hashBlock(bytes) !== row.digest.toString('latin1')) {
-        throw corrupt(`SqliteBackend: commit ${row.tx} in ${this.path} is corrupt: its bytes do not match their digest`);
+    // Streamed: a reader that stops early (an old version, one commit's changes) reads no further.
+    // Readers do not touch the database while they iterate (the connection is busy until the loop ends).
+    const rows = this.read(() => this.stmts.commitsFrom.iterate(fromTx)) as IterableIterator<{ tx: number; digest: Buffer; bytes: Buffer }>;
+    try {
+      for (;;) {
+        const next = this.read(() => rows.next());
+        if (next.done === true) break;
+        yield this.decodeRow(next.value);
       }
-      let entry: CommitEntry;
-      try {
-        // '{' starts a JSON entry; a dag-cbor entry (files written before JSON) starts with a map header.
-        entry = (bytes[0] === 0x7b ? JSON.parse(row.bytes.toString('utf8')) : dagCbor.decode(bytes)) as CommitEntry;
-      } catch (e) {
-        throw corrupt(`SqliteBackend: commit ${row.tx} in ${this.path} cannot be decoded: ${(e as Error).message}`, e);
-      }
-      if (entry.tx !== row.tx) throw corrupt(`SqliteBackend: commit row ${row.tx} in ${this.path} holds commit ${entry.tx}`);
-      yield entry;
+    } finally {
+      rows.return?.();
     }
     for (const e of this.pendingCommits) if (e.tx >= fromTx) yield e;
+  }
+
+  /** A commit row, checked against its digest and decoded. */
+  private decodeRow(row: { tx: number; digest: Buffer; bytes: Buffer }): CommitEntry {
+    const bytes = new Uint8Array(row.bytes);
+    if (hashBlock(bytes) !== row.digest.toString('latin1')) {
+      throw corrupt(`SqliteBackend: commit ${row.tx} in ${this.path} is corrupt: its bytes do not match their digest`);
+    }
+    let entry: CommitEntry;
+    try {
+      // '{' starts a JSON entry; a dag-cbor entry (files written before JSON) starts with a map header.
+      entry = (bytes[0] === 0x7b ? JSON.parse(row.bytes.toString('utf8')) : dagCbor.decode(bytes)) as CommitEntry;
+    } catch (e) {
+      throw corrupt(`SqliteBackend: commit ${row.tx} in ${this.path} cannot be decoded: ${(e as Error).message}`, e);
+    }
+    if (entry.tx !== row.tx) throw corrupt(`SqliteBackend: commit row ${row.tx} in ${this.path} holds commit ${entry.tx}`);
+    return entry;
   }
 
   prune(tx: number, log: boolean): void {
