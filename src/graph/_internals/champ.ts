@@ -66,7 +66,9 @@ export function digestOf(node: ChampNode<unknown>): string | undefined {
   return node[DIGEST] as string | undefined;
 }
 export function setDigest(node: ChampNode<unknown>, digest: string): void {
-  node[DIGEST] = digest;
+  // The empty node is one object shared by every store of the process: a digest cached on
+  // it would mean "block written" to a store whose backend never got the block.
+  if (node !== EMPTY) node[DIGEST] = digest;
 }
 
 /** A collision node (hash exhausted) holds only pairs, sorted by key; both bitmaps are 0. */
