@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { SqliteBackend } from '../src/graph/index.ts';
 import type { CommitEntry } from '../src/graph/index.ts';
 import { WorkflowEngine } from '../src/workflow/index.ts';
-import { finish, gc, log, round } from './_harness.ts';
+import { finish, gc, log, numberArg, round } from './_harness.ts';
 import { SEQ3, activities } from './_seq3.ts';
 
 /** Records, per commit, the time from `append` to the end of the write that made it durable. */
@@ -57,13 +57,9 @@ function percentile(xs: number[], p: number): number {
 }
 
 export async function main(args: string[]): Promise<void> {
-  const opt = (name: string, def: number): number => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? Number(args[i + 1]) : def;
-  };
-  const total = opt('workflows', 5000);
-  const concurrency = opt('concurrency', 100);
-  const rounds = opt('rounds', 3);
+  const total = numberArg(args, '--workflows', 5000);
+  const concurrency = numberArg(args, '--concurrency', 100);
+  const rounds = numberArg(args, '--rounds', 3);
   const dir = mkdtempSync(join(tmpdir(), 'itonami-bench-durable-'));
   try {
     const durable: number[] = [];

@@ -12,12 +12,7 @@
 import { Store } from '../src/graph/index.ts';
 import { once, repeat, run, seq } from '../src/rules/index.ts';
 import { mutexRules } from '../src/rules/examples/mutex.ts';
-import { finish, gc, heapUsed, log, round, time, rerunWithLargerHeap } from './_harness.ts';
-
-function arg(args: string[], name: string, dflt: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-}
+import { finish, gc, heapUsed, log, numberArg, round, time, rerunWithLargerHeap } from './_harness.ts';
 
 function sts(n: number, commit: 'each' | 'step'): { s: number; apps: number; heap: number; nodes: number } {
   const store = new Store();
@@ -37,8 +32,8 @@ function sts(n: number, commit: 'each' | 'step'): { s: number; apps: number; hea
 }
 
 export async function main(args: string[]): Promise<void> {
-  const maxN = arg(args, '--max-n', 1_000_000);
-  const versionedN = arg(args, '--versioned-n', Math.min(maxN, 100_000));
+  const maxN = numberArg(args, '--max-n', 1_000_000);
+  const versionedN = numberArg(args, '--versioned-n', Math.min(maxN, 100_000));
   if (maxN > 100_000 && rerunWithLargerHeap()) return;
   sts(1_000, 'step'); // warm-up: JIT
   const results: Record<string, unknown> = {};

@@ -11,18 +11,13 @@
 import { Store } from '../src/graph/index.ts';
 import { all, run } from '../src/rules/index.ts';
 import { sierpinskiRule, sierpinskiStart } from '../src/rules/examples/sierpinski.ts';
-import { finish, gc, heapUsed, log, round, time, rerunWithLargerHeap } from './_harness.ts';
-
-function arg(args: string[], name: string, dflt: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-}
+import { finish, gc, heapUsed, log, numberArg, round, time, rerunWithLargerHeap } from './_harness.ts';
 
 export async function main(args: string[]): Promise<void> {
-  const maxGen = arg(args, '--max-gen', 20);
-  const budget = arg(args, '--budget-s', 60);
+  const maxGen = numberArg(args, '--max-gen', 20);
+  const budget = numberArg(args, '--budget-s', 60);
   if (maxGen > 11 && rerunWithLargerHeap()) return;
-  const versionedMax = arg(args, '--versioned-max-gen', maxGen);
+  const versionedMax = numberArg(args, '--versioned-max-gen', maxGen);
   const results: Record<string, unknown> = { gen13_s: null, gen14_s: null, gen13_versioned_s: null, gen14_versioned_s: null };
   for (const mode of ['step', 'each'] as const) {
     gc(); // the other mode's store goes before this one is timed

@@ -11,7 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { ActivityRegistry, FunctionActivity, VirtualClock, WorkflowEngine, loadWorkflowFile } from '../src/workflow/index.ts';
 import type { WorkflowIR } from '../src/workflow/index.ts';
-import { finish, log, median, round } from './_harness.ts';
+import { finish, log, median, numberArg, round } from './_harness.ts';
 
 const ORDER = fileURLToPath(new URL('../../shared/seed-workflows/order_processing.kotoba', import.meta.url));
 
@@ -84,12 +84,8 @@ async function medianRun(rounds: number, once: () => Promise<Run>): Promise<{ ru
 }
 
 export async function main(args: string[]): Promise<void> {
-  const opt = (name: string, def: number): number => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? Number(args[i + 1]) : def;
-  };
-  const count = opt('count', 2000);
-  const rounds = opt('rounds', 3);
+  const count = numberArg(args, '--count', 2000);
+  const rounds = numberArg(args, '--rounds', 3);
   const R: Record<string, unknown> = { count, rounds };
 
   // Warm-up so the JIT has seen every rule once.

@@ -91,7 +91,8 @@ function edgeJson(e: EdgeRecord): string {
 }
 
 type Rec = NodeRecord | EdgeRecord;
-type LooseOp = { op: Op['op']; id?: string; node?: Rec; edge?: Rec; before?: Rec };
+/** An op as a log holds it: full (records) or compact (an update without `before`, a drop by `id`). */
+export type LoggedOp = { op: Op['op']; id?: string; node?: Rec; edge?: Rec; before?: Rec };
 
 /**
  * Turns parsed entries (compact, `compactEntryJson`, or full, `plainEntry`)
@@ -103,7 +104,7 @@ type LooseOp = { op: Op['op']; id?: string; node?: Rec; edge?: Rec; before?: Rec
 export function expandEntries(entries: readonly CommitEntry[]): void {
   const state = { node: new Map<string, Rec>(), edge: new Map<string, Rec>() };
   for (const e of entries) {
-    for (const o of e.ops as unknown as LooseOp[]) {
+    for (const o of e.ops as unknown as LoggedOp[]) {
       const kind = o.op.endsWith('Node') ? 'node' : 'edge';
       const held = state[kind];
       const prior = (id: string | undefined, what: string): Rec => {

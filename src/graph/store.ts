@@ -10,7 +10,7 @@ import type { BlockSink } from './_internals/merkle.ts';
 import { EdgeRec, NodeRec } from './_internals/records.ts';
 import { ValueView } from './_internals/value-view.ts';
 import { MemoryBackend } from './backend.ts';
-import type { Backend, CommitEntry, Op } from './backend.ts';
+import type { Backend, CommitEntry, LoggedOp, Op } from './backend.ts';
 import { ConflictError, GraphError } from './errors.ts';
 import { Transaction } from './transaction.ts';
 import { runQuery } from './query-engine.ts';
@@ -549,27 +549,27 @@ function replayEntry(d: Draft, e: CommitEntry): Op[] {
   return out;
 }
 
-/** An op as a log holds it: full (records) or compact (an update without `before`, a drop by `id`). */
-type LoggedOp = { op: Op['op']; id?: string; node?: NodeRecord; edge?: EdgeRecord; before?: NodeRecord & EdgeRecord };
-
 function reviveOp(d: Draft, tx: TxId, op: LoggedOp): Op {
   const prior = <T>(found: T | undefined, what: string, id: string | undefined): T => {
     if (found === undefined) throw new GraphError('CORRUPT_BLOCK', `Store: commit ${tx} of the log ${what} "${String(id)}", which the version before it does not hold`);
     return found;
   };
+  // A node op's record is a node, an edge op's an edge (the log's type does not say which).
+  const node = op.node as NodeRecord;
+  const edge = op.edge as EdgeRecord;
   switch (op.op) {
     case 'addNode':
-      return { op: op.op, node: toNodeRec(op.node!) };
+      return { op: op.op, node: toNodeRec(node) };
     case 'updateNode':
-      return { op: op.op, before: prior(champ.get(d.nodes, op.node!.id), 'updates node', op.node!.id), node: toNodeRec(op.node!) };
+      return { op: op.op, before: prior(champ.get(d.nodes, node.id), 'updates node', node.id), node: toNodeRec(node) };
     case 'dropNode': {
       const id = op.node?.id ?? op.id;
       return { op: op.op, node: prior(id === undefined ? undefined : champ.get(d.nodes, id), 'drops node', id) };
     }
     case 'addEdge':
-      return { op: op.op, edge: toEdgeRec(op.edge!) };
+      return { op: op.op, edge: toEdgeRec(edge) };
     case 'updateEdge':
-      return { op: op.op, before: prior(champ.get(d.edges, op.edge!.id), 'updates edge', op.edge!.id), edge: toEdgeRec(op.edge!) };
+      return { op: op.op, before: prior(champ.get(d.edges, edge.id), 'updates edge', edge.id), edge: toEdgeRec(edge) };
     case 'dropEdge': {
       const id = op.edge?.id ?? op.id;
       return { op: op.op, edge: prior(id === undefined ? undefined : champ.get(d.edges, id), 'drops edge', id) };
