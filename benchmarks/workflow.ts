@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { ActivityRegistry, FunctionActivity, VirtualClock, WorkflowEngine, loadWorkflowFile } from '../src/workflow/index.ts';
 import type { WorkflowIR } from '../src/workflow/index.ts';
 import { finish, log, median, numberArg, round } from './_harness.ts';
+import { record, replayGraphology, replayStore } from './_write-floor.ts';
 
 const ORDER = fileURLToPath(new URL('../../shared/seed-workflows/order_processing.kotoba', import.meta.url));
 
@@ -109,6 +110,29 @@ export async function main(args: string[]): Promise<void> {
   // Overheads: the activities do nothing, so all the time is the engine's.
   R.activity_overhead_us = round((seq.ms * 1000) / seq.activities, 1);
   R.rule_application_us = round((seq.ms * 1000) / seq.applications, 1);
+
+  // The same element writes without the engine: into a fresh Store, and into graphology.
+  {
+    const s = engineWith(['a', 'b', 'c']);
+    s.engine.registerWorkflow(seq3());
+    const from = s.engine.store.headTx;
+    const engineRun = await runMany(s.engine, 'bench_seq3', {}, count, 3);
+    const rec = record(s.engine.store, from);
+    const storeMs: number[] = [];
+    const graphologyMs: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      storeMs.push(replayStore(rec));
+      graphologyMs.push(replayGraphology(rec));
+    }
+    const perWf = (ms: number): number => round((ms * 1000) / count, 1);
+    log(
+      `seq3 writes replayed (${round(rec.ops / count, 1)} element writes per workflow): store ${storeMs.map(perWf).join(', ')} µs/workflow, graphology ${graphologyMs.map(perWf).join(', ')}; the engine run they came from ${perWf(engineRun.ms)}`,
+    );
+    R.seq3_writes_per_workflow = round(rec.ops / count, 1);
+    R.seq3_store_writes_us_per_workflow = perWf(median(storeMs));
+    R.seq3_graphology_writes_us_per_workflow = perWf(median(graphologyMs));
+    R.seq3_store_writes_share = round(median(storeMs) / engineRun.ms);
+  }
 
   const quarter = Math.max(1, Math.floor(count / 4));
   const { run: par, rates: parRates } = await medianRun(rounds, async () => {
