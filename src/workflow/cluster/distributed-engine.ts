@@ -397,6 +397,21 @@ export class DistributedEngine {
     await this.toInbox('signalDistributed', id, 'signal', name, payload);
   }
 
+  /**
+   * Offers an event to every running execution of the cluster: each one's
+   * owner node delivers it to that execution's waits for `type` whose filter
+   * matches the payload, as `WorkflowEngine.sendEvent` does on one engine.
+   * Returns how many executions it was offered to (which of them took it is
+   * decided on their nodes). Delivery survives a node's failure: an offer is
+   * marked delivered in the same transaction as the commit it made.
+   */
+  async sendEventDistributed(type: string, payload: Json = null): Promise<number> {
+    if (typeof type !== 'string' || type === '') throw new ClusterError('INVALID_ARGUMENT', `DistributedEngine.sendEventDistributed: the event type must be a non-empty string, got ${JSON.stringify(type)}`);
+    const body = jsonArgument('sendEventDistributed', payload);
+    const r = await this.pool.query(`INSERT INTO itonami_inbox (execution_id, kind, name, payload) SELECT id, 'event', $1, $2 FROM itonami_executions WHERE status = 'running'`, [type, body]);
+    return r.rowCount ?? 0;
+  }
+
   /** Cancels an execution: at once if still queued, else through the node that runs it. */
   async cancelDistributedWorkflow(id: string): Promise<void> {
     const r = await this.pool.query(`UPDATE itonami_executions SET status = 'cancelled', ended_at = now() WHERE id = $1 AND status = 'queued'`, [id]);
@@ -407,7 +422,7 @@ export class DistributedEngine {
     const e = await this.getDistributedExecution(id);
     if (e === undefined) throw new ClusterError('UNKNOWN_EXECUTION', `DistributedEngine.${method}: no execution "${id}" in the cluster`);
     if (TERMINAL.has(e.status)) return;
-    await this.pool.query('INSERT INTO itonami_inbox (execution_id, kind, name, payload) VALUES ($1, $2, $3, $4)', [id, kind, name, JSON.stringify(payload)]);
+    await this.pool.query('INSERT INTO itonami_inbox (execution_id, kind, name, payload) VALUES ($1, $2, $3, $4)', [id, kind, name, jsonArgument(method, payload)]);
   }
 
   /** Nodes with liveness, load and last heartbeat; executions by state. */
@@ -447,6 +462,17 @@ export class DistributedEngine {
   private checkOpen(method: string): void {
     if (this.closed) throw new ClusterError('CLOSED', `DistributedEngine.${method}: the engine is closed`);
   }
+}
+
+/** A payload as the JSON text the inbox stores; a value JSON cannot carry is refused, naming the method. */
+function jsonArgument(method: string, payload: Json): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(payload ?? null);
+  } catch (e) {
+    throw new ClusterError('INVALID_ARGUMENT', `DistributedEngine.${method}: the payload is not JSON: ${(e as Error).message}`);
+  }
+  return text ?? 'null';
 }
 
 function toExecution(row: Record<string, unknown>): DistributedExecution {

@@ -428,6 +428,7 @@ export class WorkerNode {
       this.inboxInFlight.add(seq);
       if (kind === 'cancel') s.engine.cancel(engineId);
       else if (kind === 'signal') s.engine.signal(engineId, name ?? '', payload);
+      else if (kind === 'event') s.engine.sendEvent(name ?? '', payload, { execution: engineId });
       // Recorded as delivered in the same transaction as the commit the delivery made.
       s.backend.markDelivered(seq);
       return;

@@ -413,11 +413,16 @@ export class WorkflowEngine {
   /**
    * Delivers an event to every wait for `type` whose resolved filter matches
    * the payload (each filter field equal to the payload's); returns how many took it.
+   * With `execution`, only that execution's waits are offered it (the distributed
+   * mode delivers a broadcast execution by execution, on each one's owner node).
    */
-  sendEvent(type: string, payload: Json = null): number {
+  sendEvent(type: string, payload: Json = null, options: { readonly execution?: string } = {}): number {
     payload = copyJson(payload) as Json;
+    const only = options.execution;
     const hits: NodeRecord[] = [];
-    this.store.head().forEachNodeWithLabel('Wait', (x) => void (x.props.kind === 'event' && x.props.name === type && filterMatches(x.props.filter, payload) && hits.push(x)));
+    this.store
+      .head()
+      .forEachNodeWithLabel('Wait', (x) => void ((only === undefined || x.props.execution === only) && x.props.kind === 'event' && x.props.name === type && filterMatches(x.props.filter, payload) && hits.push(x)));
     let n = 0;
     for (const x of hits) if (this.fact(x.props.execution as string, 'wait.receive', { x: x.id }, { payload })) n++;
     return n;

@@ -241,6 +241,59 @@ describe.skipIf(PG_URL === undefined)('cluster on PostgreSQL', () => {
     }
   });
 
+  it('an event reaches the waits of running executions on every node, each through its own filter', async () => {
+    const { schema, spec } = fresh('event');
+    const paid = {
+      id: 'paid',
+      name: 'paid',
+      version: '1',
+      inputs: [{ name: 'orderId', type: 'string', required: true }],
+      outputs: [{ name: 'amount', type: 'number' }],
+      strategy: { op: 'wait', name: 'payment', condition: { type: 'event', event_type: 'order.paid', filter: { orderId: '$.inputs.orderId' } } },
+    };
+    const client = await DistributedEngine.builder().withStorage(spec).withWorkflow(paid as never).build();
+    const nodes = [await DistributedEngine.builder().withStorage(spec).build(), await DistributedEngine.builder().withStorage(spec).build()];
+    const pending = async (): Promise<number> => Number((await sql<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.itonami_inbox WHERE delivered_at IS NULL`))[0].n);
+    const status = async (id: string): Promise<string | undefined> => (await client.getDistributedExecution(id))?.status;
+    try {
+      // Nothing runs yet: offered to no one.
+      expect(await client.sendEventDistributed('order.paid', { orderId: 'A', amount: 1 })).toBe(0);
+      const opts = { pollMs: 20, capacity: 2, streamSize: 1 };
+      await nodes[0].enableDistributedExecution('e1', new RoundRobinBalancer(), opts);
+      await nodes[1].enableDistributedExecution('e2', new RoundRobinBalancer(), opts);
+      const orders = ['A', 'B', 'C', 'D'];
+      const ids = await client.submitDistributedWorkflows('paid', orders.map((orderId) => ({ orderId })));
+      await until('all four running', async () => (await client.getClusterHealth()).activeExecutions === 4, 20_000, 20);
+      // Another event type, and a payload no filter matches: offered to all four, taken by none.
+      expect(await client.sendEventDistributed('order.shipped', { orderId: 'A' })).toBe(4);
+      expect(await client.sendEventDistributed('order.paid', { orderId: 'Z', amount: 0 })).toBe(4);
+      expect(await client.sendEventDistributed('order.paid', { orderId: 'A', amount: 10 })).toBe(4);
+      const a = await client.waitForDistributedResult(ids[0], { timeout: 20_000 });
+      expect(a.status).toBe('completed');
+      expect(a.outputs).toEqual({ amount: 10 });
+      // Every offer was delivered (or declined) on its owner; the others still wait.
+      await until('all offers delivered', async () => (await pending()) === 0, 20_000, 20);
+      for (const id of ids.slice(1)) expect(await status(id)).toBe('running');
+      // Each node held two (capacity 2), so the three left are on both nodes: the offers crossed nodes.
+      const owners = await sql<{ owner: string }>(
+        `SELECT DISTINCT s.owner FROM ${schema}.itonami_executions e JOIN ${schema}.itonami_streams s ON s.id = e.stream_id WHERE e.id = ANY($1::text[])`,
+        [ids.slice(1)],
+      );
+      expect(owners.map((o) => o.owner).sort()).toEqual(['e1', 'e2']);
+      const amounts: Record<string, number> = { C: 30, B: 20, D: 40 };
+      let running = 3;
+      for (const o of ['C', 'B', 'D']) {
+        expect(await client.sendEventDistributed('order.paid', { orderId: o, amount: amounts[o] })).toBe(running--);
+        const r = await client.waitForDistributedResult(ids[orders.indexOf(o)], { timeout: 20_000 });
+        expect([r.status, r.outputs]).toEqual(['completed', { amount: amounts[o] }]);
+      }
+      await expect(client.sendEventDistributed('', {})).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    } finally {
+      for (const n of nodes) await n.close({ drainMs: 0 });
+      await client.close();
+    }
+  });
+
   it('runs 500 workflows on 3 workers; a SIGKILLed worker is failed over and rejoins with the same id', async () => {
     const { schema, url, spec } = fresh('kill');
     const engine = await DistributedEngine.builder().withStorage(spec).withWorkflow(seq3(20)).build();

@@ -64,6 +64,21 @@ describe('complex_workflow.kotoba', () => {
     expect(calls.find((c) => c.name === 'assign_reviewer')!.input).toEqual({ document_type: 'contract', priority: 'medium' });
   });
 
+  it('an event addressed to one execution reaches only that execution\'s waits', async () => {
+    const { engine } = await setup();
+    const a = engine.startWorkflow('document_processing', inputs('medium'));
+    const b = engine.startWorkflow('document_processing', inputs('medium'));
+    await settle();
+    // Both wait for review_completed of d-1; offered to b only, a keeps waiting.
+    expect(engine.sendEvent('review_completed', { document_id: 'd-1' }, { execution: b })).toBe(1);
+    expect((await engine.waitForCompletion(b)).status).toBe('completed');
+    expect(engine.getExecution(a)!.status).toBe('running');
+    expect(engine.sendEvent('review_completed', { document_id: 'd-1' }, { execution: b })).toBe(0);
+    expect(engine.sendEvent('review_completed', { document_id: 'd-1' }, { execution: 'no-such-execution' })).toBe(0);
+    expect(engine.sendEvent('review_completed', { document_id: 'd-1' })).toBe(1);
+    expect((await engine.waitForCompletion(a)).status).toBe('completed');
+  });
+
   it('low priority: two events in order, days apart on the virtual clock', async () => {
     const { engine, clock } = await setup();
     const id = engine.startWorkflow('document_processing', inputs('low'));

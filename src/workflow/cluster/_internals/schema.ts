@@ -103,6 +103,13 @@ export const MIGRATIONS: readonly { readonly version: number; readonly name: str
     name: 'compact commit entries',
     sql: `COMMENT ON COLUMN itonami_commits.entry IS 'JSON of {tx, parentTx, time, meta, ops[, cid]}; since migration 2 an update op may omit "before" and a drop op may carry only "id": readers rebuild them from the earlier commits of the stream'`,
   },
+  {
+    // No table changes: inbox rows may offer an event (sendEventDistributed). A build that
+    // does not know the kind would mark such rows delivered without delivering them.
+    version: 3,
+    name: 'event inbox rows',
+    sql: `COMMENT ON COLUMN itonami_inbox.kind IS 'signal (name, payload), cancel, or since migration 3 event (name: the event type, payload): offered to the execution by its owner node'`,
+  },
 ];
 
 /** Applies the migrations not yet applied; returns the versions it applied. */
