@@ -32,12 +32,35 @@ export function parseMappingValue(value: unknown, options: MappingValueOptions =
   return { kind: 'literal', value };
 }
 
+const INPUT_ROOTS: readonly PathRoot[] = ['inputs', 'steps', 'vars'];
 const OUTPUT_ROOTS: readonly PathRoot[] = ['inputs', 'steps', 'vars', 'output'];
+
+/**
+ * Parsed path values, per root set. Mappings are read from Step nodes at every
+ * application, and the texts are the registered workflows' own, so a path is
+ * parsed once, not per activity attempt. Bounded all the same: cleared when full.
+ */
+const PARSED = new Map<readonly PathRoot[], Map<string, MappingValue>>([
+  [INPUT_ROOTS, new Map()],
+  [OUTPUT_ROOTS, new Map()],
+]);
+const PARSED_MAX = 10_000;
+
+function parsedPath(raw: string, roots: readonly PathRoot[]): MappingValue {
+  const cache = PARSED.get(roots)!;
+  let mv = cache.get(raw);
+  if (mv === undefined) {
+    mv = parseMappingValue(raw, { roots });
+    if (cache.size >= PARSED_MAX) cache.clear();
+    cache.set(raw, mv);
+  }
+  return mv;
+}
 
 function resolveOne(key: string, raw: unknown, data: Record<string, unknown>, roots: readonly PathRoot[], what: string): unknown {
   let mv: MappingValue;
   try {
-    mv = parseMappingValue(raw, { roots });
+    mv = typeof raw === 'string' && raw.startsWith('$.') ? parsedPath(raw, roots) : parseMappingValue(raw, { roots });
   } catch (e) {
     if (e instanceof ExpressionSyntaxError) {
       throw new MappingError(`${what}: key "${key}": bad path ${JSON.stringify(raw)}: column ${e.column}: ${e.reason}`, key);
@@ -66,7 +89,7 @@ export function resolveMapping(mapping: Mapping | Record<string, unknown> | unde
   if (mapping === undefined) return out;
   const d = data as Record<string, unknown>;
   for (const [key, raw] of Object.entries(mapping)) {
-    const v = resolveOne(key, raw, d, ['inputs', 'steps', 'vars'], 'resolveMapping');
+    const v = resolveOne(key, raw, d, INPUT_ROOTS, 'resolveMapping');
     if (v !== undefined) out[key] = v;
   }
   return out;

@@ -71,6 +71,16 @@ describe('resolveMapping', () => {
   it('bad paths are mapping errors', () => {
     expect(() => resolveMapping({ a: '$.inputz.x' }, data)).toThrow(MappingError);
     expect(() => resolveMapping({ a: '$.inputs.x +' }, data)).toThrow(/key "a": bad path/);
+    // Every time: a path is parsed once and kept, a bad one is not kept.
+    expect(() => resolveMapping({ b: '$.inputs.x +' }, data)).toThrow(/key "b": bad path/);
+  });
+
+  it('a path parsed once resolves against each call\'s data; input and output mappings keep their own roots', () => {
+    expect(resolveMapping({ a: '$.inputs.orderId' }, data)).toEqual({ a: 'o-1' });
+    expect(resolveMapping({ a: '$.inputs.orderId' }, { ...data, inputs: { orderId: 'o-2' } })).toEqual({ a: 'o-2' });
+    expect(applyOutputMapping({ t: '$.output.total' }, { total: 3 })).toEqual({ t: 3 });
+    // `$.output` parsed for an output mapping is still refused in an input mapping.
+    expect(() => resolveMapping({ t: '$.output.total' }, data)).toThrow(/key "t": bad path/);
   });
 
   it('undefined mapping resolves to {}', () => {
