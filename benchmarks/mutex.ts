@@ -5,16 +5,22 @@
  * ../shared/benchmarks/ANCHORS.md (src/rules/examples/mutex.ts). Two modes:
  * 'step' (each control step one transaction; like-for-like with GrGen.NET,
  * which keeps no history) and 'each' (every application its own committed
- * version). Args: --max-n N (default 1000000), --versioned-n N (largest n run
+ * version). In step mode each n also runs on graphology, written by hand
+ * (benchmarks/_graphology-peers.ts: DESIGN.md §7's floor), in the same
+ * process: `sts_<n>_vs_graphology` is ours over its time. Args: --max-n N (default 1000000), --versioned-n N (largest n run
  * in 'each' mode; default min(max-n, 100000): the history of 1M versions
- * does not fit in memory with the current store).
+ * does not fit in memory with the current store), --floor-n N (the STS whose
+ * element writes are replayed without the rule engine, into a fresh Store and
+ * into graphology; default min(max-n, 100000)).
  */
 import { Store } from '../src/graph/index.ts';
 import { once, repeat, run, seq } from '../src/rules/index.ts';
 import { mutexRules } from '../src/rules/examples/mutex.ts';
-import { finish, gc, heapUsed, log, numberArg, round, time, rerunWithLargerHeap } from './_harness.ts';
+import { finish, gc, heapUsed, log, median, numberArg, round, time, rerunWithLargerHeap } from './_harness.ts';
+import { record, replayGraphology, replayStore } from './_write-floor.ts';
+import { stsGraphology } from './_graphology-peers.ts';
 
-function sts(n: number, commit: 'each' | 'step'): { s: number; apps: number; heap: number; nodes: number } {
+function sts(n: number, commit: 'each' | 'step'): { s: number; apps: number; heap: number; nodes: number; store: Store } {
   const store = new Store();
   store.transact((tx) => {
     tx.addNode('p0', ['Process']);
@@ -28,7 +34,26 @@ function sts(n: number, commit: 'each' | 'step'): { s: number; apps: number; hea
   const { ms, result } = time(() => run(store, program, { commit, isolation: 'snapshot' }));
   if (!result.success) throw new Error(`mutex STS ${n} (${commit}) did not complete`);
   const heap = heapUsed();
-  return { s: ms / 1000, apps: result.applications, heap, nodes: store.head().nodeCount };
+  return { s: ms / 1000, apps: result.applications, heap, nodes: store.head().nodeCount, store };
+}
+
+/**
+ * The element writes of STS n in step mode (everything after the starting
+ * ring), done again without the rule engine: replayed into a fresh Store and
+ * into a mutable graphology graph. Medians of three, in seconds.
+ */
+function writeFloor(n: number): { writes: number; store_s: number; graphology_s: number } {
+  const { store } = sts(n, 'step');
+  const rec = record(store, 1);
+  const st: number[] = [];
+  const go: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    gc();
+    st.push(replayStore(rec));
+    gc();
+    go.push(replayGraphology(rec));
+  }
+  return { writes: rec.ops, store_s: median(st) / 1000, graphology_s: median(go) / 1000 };
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -36,6 +61,7 @@ export async function main(args: string[]): Promise<void> {
   const versionedN = numberArg(args, '--versioned-n', Math.min(maxN, 100_000));
   if (maxN > 100_000 && rerunWithLargerHeap()) return;
   sts(1_000, 'step'); // warm-up: JIT
+  stsGraphology(1_000);
   const results: Record<string, unknown> = {};
   for (const n of [1_000, 10_000, 100_000, 1_000_000]) {
     if (n > maxN) {
@@ -47,6 +73,12 @@ export async function main(args: string[]): Promise<void> {
     results[`sts_${n}_s`] = round(r.s);
     results[`sts_${n}_apps_per_s`] = Math.round(r.apps / r.s);
     results[`sts_${n}_heap_mb`] = Math.round(r.heap / 1e6);
+    gc();
+    const peer = stsGraphology(n);
+    if (peer.apps !== r.apps || peer.nodes !== r.nodes) throw new Error(`mutex STS n=${n}: graphology made ${peer.apps} applications and ${peer.nodes} nodes, the rule engine ${r.apps} and ${r.nodes}`);
+    log(`mutex STS n=${n} on graphology by hand: ${round(peer.ms / 1000)} s (ours / graphology ${round(r.s / (peer.ms / 1000), 2)})`);
+    results[`sts_${n}_graphology_s`] = round(peer.ms / 1000);
+    results[`sts_${n}_vs_graphology`] = round(r.s / (peer.ms / 1000), 2);
   }
   for (const n of [1_000, 10_000, 100_000, 1_000_000]) {
     if (n > versionedN) continue;
@@ -54,6 +86,15 @@ export async function main(args: string[]): Promise<void> {
     log(`mutex STS n=${n} each: ${round(r.s)} s, ${r.apps} commits, ${Math.round(r.apps / r.s)} apps/s, heap ${Math.round(r.heap / 1e6)} MB`);
     results[`sts_${n}_versioned_s`] = round(r.s);
     results[`sts_${n}_versioned_heap_mb`] = Math.round(r.heap / 1e6);
+  }
+  // What the same element writes cost without the rule engine (DESIGN.md §7: graphology is the store's floor).
+  const floorN = Math.min(maxN, numberArg(args, '--floor-n', 100_000));
+  if (floorN >= 1_000) {
+    const f = writeFloor(floorN);
+    log(`mutex STS n=${floorN}: its ${f.writes} element writes replayed: store ${round(f.store_s)} s, graphology ${round(f.graphology_s)} s`);
+    results[`sts_${floorN}_writes`] = f.writes;
+    results[`sts_${floorN}_store_writes_s`] = round(f.store_s);
+    results[`sts_${floorN}_graphology_writes_s`] = round(f.graphology_s);
   }
   results.sts_1000000_versioned_s ??= null;
   results.goal_sts_1000000_s = 5.18;

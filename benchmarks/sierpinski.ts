@@ -5,13 +5,20 @@
  * one transaction (`genK_s`, the like-for-like mode: the published tools keep
  * no history), and every application its own committed version
  * (`genK_versioned_s`). Generations go up while one takes under the budget.
+ * The generations the step mode ran are run again on graphology, written by
+ * hand (benchmarks/_graphology-peers.ts: DESIGN.md §7's floor), in the same
+ * process: `genK_vs_graphology` is ours over its time.
  * Args: --max-gen K (default 20), --budget-s S (default 60), --versioned-max-gen K
- * (default: as --max-gen).
+ * (default: as --max-gen), --floor-gen K (the generation whose element writes are
+ * replayed without the rule engine, into a fresh Store and into graphology;
+ * default min(max-gen, 10)).
  */
 import { Store } from '../src/graph/index.ts';
 import { all, run } from '../src/rules/index.ts';
 import { sierpinskiRule, sierpinskiStart } from '../src/rules/examples/sierpinski.ts';
-import { finish, gc, heapUsed, log, numberArg, round, time, rerunWithLargerHeap } from './_harness.ts';
+import { finish, gc, heapUsed, log, median, numberArg, round, time, rerunWithLargerHeap } from './_harness.ts';
+import { record, replayGraphology, replayStore } from './_write-floor.ts';
+import { sierpinskiGraphology } from './_graphology-peers.ts';
 
 export async function main(args: string[]): Promise<void> {
   const maxGen = numberArg(args, '--max-gen', 20);
@@ -37,6 +44,42 @@ export async function main(args: string[]): Promise<void> {
       if (s > budget) break;
     }
     results[mode === 'step' ? 'heap_mb' : 'heap_versioned_mb'] = Math.round(heapUsed() / 1e6);
+  }
+  // The same generations on graphology, by hand (DESIGN.md §7's floor), up to the last one the step mode ran.
+  gc();
+  let last = 0;
+  for (let g = 1; results[`gen${g}_s`] !== undefined && results[`gen${g}_s`] !== null; g++) last = g;
+  sierpinskiGraphology(last, (g, ms, apps, nodes) => {
+    if (apps !== results[`gen${g}_apps`] || nodes !== results[`gen${g}_nodes`]) throw new Error(`sierpinski gen ${g}: graphology made ${apps} applications and ${nodes} nodes, the rule engine ${String(results[`gen${g}_apps`])} and ${String(results[`gen${g}_nodes`])}`);
+    results[`gen${g}_graphology_s`] = round(ms / 1000);
+    results[`gen${g}_vs_graphology`] = round((results[`gen${g}_s`] as number) / (ms / 1000), 2);
+    log(`sierpinski gen ${g} on graphology by hand: ${round(ms / 1000)} s (ours / graphology ${results[`gen${g}_vs_graphology`]})`);
+    return true;
+  });
+
+  // Generation K's element writes without the rule engine: into a fresh Store holding
+  // generation K-1, and into graphology (DESIGN.md §7: the store's floor). Medians of three.
+  const floorGen = Math.min(maxGen, numberArg(args, '--floor-gen', 10));
+  if (floorGen >= 2) {
+    gc();
+    const store = sierpinskiStart(new Store());
+    const rule = sierpinskiRule();
+    for (let g = 1; g < floorGen; g++) run(store, all(rule), { commit: 'step', isolation: 'snapshot' });
+    const before = store.headTx;
+    run(store, all(rule), { commit: 'step', isolation: 'snapshot' });
+    const rec = record(store, before);
+    const st: number[] = [];
+    const go: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      gc();
+      st.push(replayStore(rec));
+      gc();
+      go.push(replayGraphology(rec));
+    }
+    log(`sierpinski gen ${floorGen}: its ${rec.ops} element writes replayed: store ${round(median(st) / 1000)} s, graphology ${round(median(go) / 1000)} s`);
+    results[`gen${floorGen}_writes`] = rec.ops;
+    results[`gen${floorGen}_store_writes_s`] = round(median(st) / 1000);
+    results[`gen${floorGen}_graphology_writes_s`] = round(median(go) / 1000);
   }
   results.goal_gen13_s = 13.6;
   results.goal_gen14_s = 132;
