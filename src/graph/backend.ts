@@ -1,4 +1,3 @@
-import { GraphError } from './errors.ts';
 import type { EdgeRecord, Json, NodeRecord, TxId } from './types.ts';
 
 /** One change inside a commit: the delta the commit log stores. */
@@ -51,9 +50,10 @@ export function plainEntry(c: CommitEntry): unknown {
 /**
  * A commit entry as compact JSON text (format 2): like `plainEntry`, but an
  * update carries only the record after it and a drop only the id. What it
- * leaves out is the state before the op, which a reader rebuilds by reading
- * the log from its first commit (`expandEntries`). Written without building
- * the intermediate plain objects.
+ * leaves out is the state before the op, which the store reading the log
+ * takes from the version it is rebuilding (an op naming a record that version
+ * does not hold is CORRUPT_BLOCK). Written without building the intermediate
+ * plain objects.
  */
 export function compactEntryJson(c: CommitEntry): string {
   let s = '{"tx":' + c.tx + ',"parentTx":' + c.parentTx + ',"time":' + c.time + (c.meta === undefined ? '' : ',"meta":' + JSON.stringify(c.meta)) + ',"ops":[';
@@ -93,39 +93,6 @@ function edgeJson(e: EdgeRecord): string {
 type Rec = NodeRecord | EdgeRecord;
 /** An op as a log holds it: full (records) or compact (an update without `before`, a drop by `id`). */
 export type LoggedOp = { op: Op['op']; id?: string; node?: Rec; edge?: Rec; before?: Rec };
-
-/**
- * Turns parsed entries (compact, `compactEntryJson`, or full, `plainEntry`)
- * back into full commit entries, in place: the records an update replaced
- * and a drop removed are taken from the state the earlier ops built. The
- * entries must be a log from its first commit, in TxId order; an op naming a
- * record the log never built is an error.
- */
-export function expandEntries(entries: readonly CommitEntry[]): void {
-  const state = { node: new Map<string, Rec>(), edge: new Map<string, Rec>() };
-  for (const e of entries) {
-    for (const o of e.ops as unknown as LoggedOp[]) {
-      const kind = o.op.endsWith('Node') ? 'node' : 'edge';
-      const held = state[kind];
-      const prior = (id: string | undefined, what: string): Rec => {
-        const r = id === undefined ? undefined : held.get(id);
-        if (r === undefined) throw new GraphError('CORRUPT_BLOCK', `expandEntries: commit ${e.tx}: ${what} of ${String(id)}, which no earlier commit of the log holds`);
-        return r;
-      };
-      if (o.op.startsWith('drop')) {
-        if (o[kind] === undefined) {
-          o[kind] = prior(o.id, 'a drop');
-          delete o.id;
-        }
-        held.delete(o[kind]!.id);
-        continue;
-      }
-      const rec = o[kind]!;
-      if (o.op.startsWith('update') && o.before === undefined) o.before = prior(rec.id, 'an update');
-      held.set(rec.id, rec);
-    }
-  }
-}
 
 function plainNode(n: NodeRecord): unknown {
   return { id: n.id, labels: n.labels, props: n.props };

@@ -314,7 +314,13 @@ export class WorkerNode {
     }
     const backend = new StreamBackend(id, epoch, this.group, contents);
     for (const e of execs) if (e.internal_id !== null) backend.mapExecution(e.id, e.internal_id, true);
-    const s = this.hold(id, epoch, backend, false);
+    let s: HeldStream;
+    try {
+      s = this.hold(id, epoch, backend, false);
+    } catch (e) {
+      // The store could not be rebuilt from the log (a commit naming a record no earlier commit holds, ...).
+      throw new ClusterError('DATABASE', `WorkerNode: stream ${id} cannot be restored from its log: ${(e as Error).message}`, { cause: e });
+    }
     s.count = execs.length;
     for (const e of execs) {
       if (e.status !== 'running') continue;
