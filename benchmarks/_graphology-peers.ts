@@ -11,34 +11,60 @@ import { MultiDirectedGraph } from 'graphology';
 
 type G = MultiDirectedGraph<{ labels: string[] }, { type: string }>;
 
-/** A graph with one insertion-ordered set of edge keys per edge type. */
+/**
+ * Edge keys of one type in insertion order. Deletion is lazy (a key whose edge
+ * is gone is skipped, keys are never reused) and the array is compacted when
+ * most of it is dead: `first` is O(1) amortised. (A JS Set is not: its
+ * iteration walks the holes that deletions leave until the next rehash.)
+ */
+class TypeIndex {
+  keys: string[] = [];
+  head = 0;
+  live = 0;
+}
+
+/** A graph with an edge-type index kept by hand (graphology has none). */
 class Typed {
   readonly g: G = new MultiDirectedGraph();
-  private readonly byType = new Map<string, Set<string>>();
+  private readonly byType = new Map<string, TypeIndex>();
   private k = 0;
 
-  set(type: string): Set<string> {
-    let s = this.byType.get(type);
-    if (s === undefined) this.byType.set(type, (s = new Set()));
-    return s;
+  private index(type: string): TypeIndex {
+    let x = this.byType.get(type);
+    if (x === undefined) this.byType.set(type, (x = new TypeIndex()));
+    return x;
   }
   addEdge(type: string, src: string, dst: string): string {
     const key = `e${this.k++}`;
     this.g.addDirectedEdgeWithKey(key, src, dst, { type });
-    this.set(type).add(key);
+    const x = this.index(type);
+    x.keys.push(key);
+    x.live++;
     return key;
   }
   dropEdge(key: string): void {
-    this.set(this.g.getEdgeAttribute(key, 'type')).delete(key);
+    const x = this.index(this.g.getEdgeAttribute(key, 'type'));
     this.g.dropEdge(key);
+    if (--x.live * 2 < x.keys.length - x.head && x.keys.length > 64) {
+      x.keys = x.keys.filter((k) => this.g.hasEdge(k));
+      x.head = 0;
+    }
   }
   /** The first out-edge of `node` with `type` (and target `dst`, if given). */
   outEdge(node: string, type: string, dst?: string): string | undefined {
     return this.g.findOutEdge(node, (_e, a, _s, t) => a.type === type && (dst === undefined || t === dst));
   }
   first(type: string): string | undefined {
-    for (const k of this.set(type)) return k;
-    return undefined;
+    const x = this.index(type);
+    while (x.head < x.keys.length && !this.g.hasEdge(x.keys[x.head])) x.head++;
+    return x.keys[x.head];
+  }
+  /** The live edges of `type`, as of the call. */
+  all(type: string): string[] {
+    const x = this.index(type);
+    const out: string[] = [];
+    for (let i = x.head; i < x.keys.length; i++) if (this.g.hasEdge(x.keys[i])) out.push(x.keys[i]);
+    return out;
   }
 }
 
@@ -134,7 +160,7 @@ export function sierpinskiGraphology(maxGen: number, onGen: (gen: number, ms: nu
     const t0 = process.hrtime.bigint();
     // All triangles a -A-> b -B-> c -C-> a, found before any is rewritten.
     const found: [string, string, string][] = [];
-    for (const e1 of t.set('A')) {
+    for (const e1 of t.all('A')) {
       const a = g.source(e1);
       const b = g.target(e1);
       g.forEachOutEdge(b, (e2, at, _s, c) => {
