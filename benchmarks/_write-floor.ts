@@ -7,6 +7,7 @@
  * store's writes, and what a mutable graph would pay for the same writes.
  */
 import { MultiDirectedGraph } from 'graphology';
+import { gc } from './_harness.ts';
 import { Store } from '../src/graph/index.ts';
 import type { Json, Op as Change, Props } from '../src/graph/index.ts';
 
@@ -144,4 +145,17 @@ export function replayGraphology(r: Recorded): number {
     }
   }
   return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** `rounds` replays of each, alternating, each after a full collection: milliseconds per replay. */
+export function replayBoth(r: Recorded, rounds: number): { store: number[]; graphology: number[] } {
+  const store: number[] = [];
+  const graphology: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    gc();
+    store.push(replayStore(r));
+    gc();
+    graphology.push(replayGraphology(r));
+  }
+  return { store, graphology };
 }

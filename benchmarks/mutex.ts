@@ -17,7 +17,7 @@ import { Store } from '../src/graph/index.ts';
 import { once, repeat, run, seq } from '../src/rules/index.ts';
 import { mutexRules } from '../src/rules/examples/mutex.ts';
 import { finish, gc, heapUsed, log, median, numberArg, round, time, rerunWithLargerHeap } from './_harness.ts';
-import { record, replayGraphology, replayStore } from './_write-floor.ts';
+import { record, replayBoth } from './_write-floor.ts';
 import { stsGraphology } from './_graphology-peers.ts';
 
 function sts(n: number, commit: 'each' | 'step'): { s: number; apps: number; heap: number; nodes: number; store: Store } {
@@ -45,15 +45,8 @@ function sts(n: number, commit: 'each' | 'step'): { s: number; apps: number; hea
 function writeFloor(n: number): { writes: number; store_s: number; graphology_s: number } {
   const { store } = sts(n, 'step');
   const rec = record(store, 1);
-  const st: number[] = [];
-  const go: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    gc();
-    st.push(replayStore(rec));
-    gc();
-    go.push(replayGraphology(rec));
-  }
-  return { writes: rec.ops, store_s: median(st) / 1000, graphology_s: median(go) / 1000 };
+  const ms = replayBoth(rec, 3);
+  return { writes: rec.ops, store_s: median(ms.store) / 1000, graphology_s: median(ms.graphology) / 1000 };
 }
 
 export async function main(args: string[]): Promise<void> {

@@ -17,7 +17,7 @@ import { Store } from '../src/graph/index.ts';
 import { all, run } from '../src/rules/index.ts';
 import { sierpinskiRule, sierpinskiStart } from '../src/rules/examples/sierpinski.ts';
 import { finish, gc, heapUsed, log, median, numberArg, round, time, rerunWithLargerHeap } from './_harness.ts';
-import { record, replayGraphology, replayStore } from './_write-floor.ts';
+import { record, replayBoth } from './_write-floor.ts';
 import { sierpinskiGraphology } from './_graphology-peers.ts';
 
 export async function main(args: string[]): Promise<void> {
@@ -68,18 +68,13 @@ export async function main(args: string[]): Promise<void> {
     const before = store.headTx;
     run(store, all(rule), { commit: 'step', isolation: 'snapshot' });
     const rec = record(store, before);
-    const st: number[] = [];
-    const go: number[] = [];
-    for (let r = 0; r < 3; r++) {
-      gc();
-      st.push(replayStore(rec));
-      gc();
-      go.push(replayGraphology(rec));
-    }
-    log(`sierpinski gen ${floorGen}: its ${rec.ops} element writes replayed: store ${round(median(st) / 1000)} s, graphology ${round(median(go) / 1000)} s`);
+    const ms = replayBoth(rec, 3);
+    const storeS = round(median(ms.store) / 1000);
+    const graphologyS = round(median(ms.graphology) / 1000);
+    log(`sierpinski gen ${floorGen}: its ${rec.ops} element writes replayed: store ${storeS} s, graphology ${graphologyS} s`);
     results[`gen${floorGen}_writes`] = rec.ops;
-    results[`gen${floorGen}_store_writes_s`] = round(median(st) / 1000);
-    results[`gen${floorGen}_graphology_writes_s`] = round(median(go) / 1000);
+    results[`gen${floorGen}_store_writes_s`] = storeS;
+    results[`gen${floorGen}_graphology_writes_s`] = graphologyS;
   }
   results.goal_gen13_s = 13.6;
   results.goal_gen14_s = 132;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { ActivityRegistry, FunctionActivity, VirtualClock, WorkflowEngine, loadWorkflowFile } from '../src/workflow/index.ts';
 import type { WorkflowIR } from '../src/workflow/index.ts';
 import { finish, log, median, numberArg, round } from './_harness.ts';
-import { record, replayGraphology, replayStore } from './_write-floor.ts';
+import { record, replayBoth } from './_write-floor.ts';
 
 const ORDER = fileURLToPath(new URL('../../shared/seed-workflows/order_processing.kotoba', import.meta.url));
 
@@ -118,12 +118,7 @@ export async function main(args: string[]): Promise<void> {
     const from = s.engine.store.headTx;
     const engineRun = await runMany(s.engine, 'bench_seq3', {}, count, 3);
     const rec = record(s.engine.store, from);
-    const storeMs: number[] = [];
-    const graphologyMs: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      storeMs.push(replayStore(rec));
-      graphologyMs.push(replayGraphology(rec));
-    }
+    const { store: storeMs, graphology: graphologyMs } = replayBoth(rec, rounds);
     const perWf = (ms: number): number => round((ms * 1000) / count, 1);
     log(
       `seq3 writes replayed (${round(rec.ops / count, 1)} element writes per workflow): store ${storeMs.map(perWf).join(', ')} µs/workflow, graphology ${graphologyMs.map(perWf).join(', ')}; the engine run they came from ${perWf(engineRun.ms)}`,
