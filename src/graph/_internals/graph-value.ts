@@ -161,29 +161,47 @@ export class Draft implements GraphValue {
 
   private adjPut(nodeId: string, dir: 'out' | 'in', rec: EdgeRec, hash: number, nodeHash: number = champ.hashing.hash(nodeId)): void {
     const a = champ.get(this.adj, nodeId, nodeHash);
-    readDegrees(a, rec.type, BEFORE);
     const c = this.bucketChange;
     const next = putIncident(a, rec, dir === 'out', hash, this.edit, c);
     if (next !== a) this.adj = champ.set(this.adj, nodeId, next, this.edit, this.ch(), nodeHash);
-    if (c.added) this.addDegreeTerms(next, rec.type);
+    if (c.added) this.addDegreeTerms(next, rec, dir === 'out', 1);
   }
 
   private adjRemove(nodeId: string, dir: 'out' | 'in', rec: EdgeRec, hash: number): void {
     const h = champ.hashing.hash(nodeId);
     const a = champ.get(this.adj, nodeId, h);
     if (a === undefined) return;
-    readDegrees(a, rec.type, BEFORE);
     const c = this.bucketChange;
     const next = removeIncident(a, rec, dir === 'out', hash, this.edit, c);
     if (!c.removed) return;
     if (next === undefined) this.adj = champ.remove(this.adj, nodeId, this.edit, this.ch(), h);
     else if (next !== a) this.adj = champ.set(this.adj, nodeId, next, this.edit, this.ch(), h);
-    this.addDegreeTerms(next, rec.type);
+    this.addDegreeTerms(next, rec, dir === 'out', -1);
   }
 
-  /** Adds the change of node `a`'s terms (read before the write into BEFORE) to the sums of `type` and of every type. */
-  private addDegreeTerms(a: Adjacency | undefined, type: string): void {
+  /**
+   * Adds the change of a node's terms to the sums of the edge's type and of
+   * every type, after `rec` was added (`sign` 1) to or removed (-1) from the
+   * node's adjacency, now `a`, in direction `out`. The degrees are read once,
+   * after the write; those before it differ by the one edge (a self-loop
+   * counts in its out bucket's loops), so they need no second scan (the
+   * write may have changed the array in place).
+   */
+  private addDegreeTerms(a: Adjacency | undefined, rec: EdgeRec, out: boolean, sign: 1 | -1): void {
+    const type = rec.type;
     readDegrees(a, type, AFTER);
+    for (let k = 0; k < 6; k++) D[BEFORE + k] = D[AFTER + k];
+    if (out) {
+      D[BEFORE] -= sign;
+      D[BEFORE + 3] -= sign;
+      if (rec.src === rec.dst) {
+        D[BEFORE + 2] -= sign;
+        D[BEFORE + 5] -= sign;
+      }
+    } else {
+      D[BEFORE + 1] -= sign;
+      D[BEFORE + 4] -= sign;
+    }
     let e = champ.get(this.degSums, type);
     if (e === undefined || e.edit !== this.edit) {
       const v = e === undefined ? new Array<number>(SUMS).fill(0) : e.v.slice();
