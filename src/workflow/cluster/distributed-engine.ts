@@ -419,10 +419,11 @@ export class DistributedEngine {
   }
 
   private async toInbox(method: string, id: string, kind: string, name: string | null, payload: Json): Promise<void> {
+    const body = jsonArgument(method, payload);
     const e = await this.getDistributedExecution(id);
     if (e === undefined) throw new ClusterError('UNKNOWN_EXECUTION', `DistributedEngine.${method}: no execution "${id}" in the cluster`);
     if (TERMINAL.has(e.status)) return;
-    await this.pool.query('INSERT INTO itonami_inbox (execution_id, kind, name, payload) VALUES ($1, $2, $3, $4)', [id, kind, name, jsonArgument(method, payload)]);
+    await this.pool.query('INSERT INTO itonami_inbox (execution_id, kind, name, payload) VALUES ($1, $2, $3, $4)', [id, kind, name, body]);
   }
 
   /** Nodes with liveness, load and last heartbeat; executions by state. */
@@ -464,15 +465,42 @@ export class DistributedEngine {
   }
 }
 
-/** A payload as the JSON text the inbox stores; a value JSON cannot carry is refused, naming the method. */
+/**
+ * A payload as the JSON text the inbox stores. A value JSON cannot carry is
+ * refused, naming the method and where it is in the payload, rather than
+ * turned into something else on the way (NaN into null, a Date into a
+ * string, an undefined field into nothing), as JSON.stringify would.
+ */
 function jsonArgument(method: string, payload: Json): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(payload ?? null);
-  } catch (e) {
-    throw new ClusterError('INVALID_ARGUMENT', `DistributedEngine.${method}: the payload is not JSON: ${(e as Error).message}`);
-  }
-  return text ?? 'null';
+  const refuse = (path: string, what: string): never => {
+    throw new ClusterError('INVALID_ARGUMENT', `DistributedEngine.${method}: the payload${path} is ${what}, which JSON cannot carry`);
+  };
+  const open: object[] = [];
+  const check = (v: unknown, path: string): void => {
+    switch (typeof v) {
+      case 'string':
+      case 'boolean':
+        return;
+      case 'number':
+        if (!Number.isFinite(v)) refuse(path, String(v));
+        return;
+      case 'object': {
+        if (v === null) return;
+        if (open.includes(v)) refuse(path, 'a cycle');
+        const proto = Object.getPrototypeOf(v);
+        if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) refuse(path, `an instance of ${(v as object).constructor?.name ?? 'a class'}`);
+        open.push(v);
+        if (Array.isArray(v)) v.forEach((x, i) => check(x, `${path}[${i}]`));
+        else for (const [k, x] of Object.entries(v)) check(x, `${path}.${k}`);
+        open.pop();
+        return;
+      }
+      default:
+        refuse(path, v === undefined ? 'undefined' : `a ${typeof v}`);
+    }
+  };
+  check(payload ?? null, '');
+  return JSON.stringify(payload ?? null);
 }
 
 function toExecution(row: Record<string, unknown>): DistributedExecution {
