@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConflictError, GraphError, SqliteBackend, Store, importGraphology, toGraphology } from '../../src/graph/index.ts';
+import { ConflictError, GraphError, SqliteBackend, Store, checkJson, importGraphology, toGraphology } from '../../src/graph/index.ts';
 import type { ItonamiError } from '../../src/graph/index.ts';
 
 /**
@@ -169,6 +169,17 @@ describe('Store bad input', () => {
     // A shared (non-cyclic) sub-object is fine.
     const shared = { k: 1 };
     s.transact((tx) => void tx.addNode('n', [], { x: shared, y: shared }));
+  });
+
+  it('checkJson refuses what the store refuses, naming the method, the subject and the path, and keeps nothing', () => {
+    const v = { ok: [1, 'a', null, { b: true }], shared: { k: 1 } };
+    expect(() => checkJson('M', 'payload', v)).not.toThrow();
+    expect(Object.isFrozen(v)).toBe(false);
+    expect(() => checkJson('M', 'payload', { a: [1, NaN] })).toThrow('M: payload: property payload.a[1] is NaN, which is not a JSON number');
+    expect(codeOf(() => checkJson('M', 'payload', new Date()))).toBe('INVALID_PROPERTY');
+    const cyc: Record<string, unknown> = {};
+    cyc.self = cyc;
+    expect(() => checkJson('M', 'payload', cyc)).toThrow(/payload\.self contains a cycle/);
   });
 
   it('a failed transaction changes nothing, and a failed op leaves the transaction as it was', () => {

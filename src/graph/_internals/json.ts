@@ -17,14 +17,16 @@ class Ctx {
     private readonly kind: string,
     private readonly id: string | undefined,
     readonly track: boolean,
+    /** What the path of a value that is not an element's starts with. */
+    private readonly root = 'value',
   ) {}
   where(): string {
     return this.id === undefined ? `${this.method}: ${this.kind}` : `${this.method}: ${this.kind} "${this.id}"`;
   }
   /** The error for the value at the current path: `<where>: property a.b[2] <what>`. */
   fail(what: string): GraphError {
-    // A meta's path starts at `value`; an element's at its property name.
-    let path = this.id === undefined ? 'value' : '';
+    // A meta's path starts at `value` (a checked value's at its root); an element's at its property name.
+    let path = this.id === undefined ? this.root : '';
     for (const k of this.keys) path += typeof k === 'number' ? `[${k}]` : path === '' ? k : `.${k}`;
     return new GraphError('INVALID_PROPERTY', `${this.where()}: property ${path} ${what}`);
   }
@@ -122,6 +124,19 @@ export function ownJson(method: string, value: unknown): Json {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   // Metadata never comes back as properties: no need to remember it as owned.
   return own(new Ctx(method, 'meta', undefined, false), value);
+}
+
+/**
+ * Checks that `value` is what the store accepts as a property or meta value
+ * (JSON-like: no undefined, NaN, class instances, cycles, ...), without
+ * keeping it; throws INVALID_PROPERTY naming `method`, `what` and the path
+ * (`<method>: <what>: property <what>.a[2] is NaN, ...`). For layers that
+ * hand values on elsewhere (a database, another process) and must refuse
+ * them as the store would.
+ */
+export function checkJson(method: string, what: string, value: unknown): void {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  own(new Ctx(method, what, undefined, false, what), value);
 }
 
 /**

@@ -4,6 +4,7 @@ import { workflowKey } from '../compiler/index.ts';
 import type { Predicate } from '../compiler/index.ts';
 import { validateWorkflow } from '../ir/index.ts';
 import type { WorkflowIR } from '../ir/index.ts';
+import { checkJson } from '../../graph/index.ts';
 import type { Json } from '../../graph/index.ts';
 import { RoundRobinBalancer } from './balancer.ts';
 import type { LoadBalancer, NodeLoad } from './balancer.ts';
@@ -466,40 +467,16 @@ export class DistributedEngine {
 }
 
 /**
- * A payload as the JSON text the inbox stores. A value JSON cannot carry is
- * refused, naming the method and where it is in the payload, rather than
- * turned into something else on the way (NaN into null, a Date into a
- * string, an undefined field into nothing), as JSON.stringify would.
+ * A payload as the JSON text the inbox stores. What the store would refuse
+ * (NaN, undefined, a Date, a cycle, ...) is refused here, naming where it is,
+ * rather than turned into something else by JSON.stringify on the way.
  */
 function jsonArgument(method: string, payload: Json): string {
-  const refuse = (path: string, what: string): never => {
-    throw new ClusterError('INVALID_ARGUMENT', `DistributedEngine.${method}: the payload${path} is ${what}, which JSON cannot carry`);
-  };
-  const open: object[] = [];
-  const check = (v: unknown, path: string): void => {
-    switch (typeof v) {
-      case 'string':
-      case 'boolean':
-        return;
-      case 'number':
-        if (!Number.isFinite(v)) refuse(path, String(v));
-        return;
-      case 'object': {
-        if (v === null) return;
-        if (open.includes(v)) refuse(path, 'a cycle');
-        const proto = Object.getPrototypeOf(v);
-        if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) refuse(path, `an instance of ${(v as object).constructor?.name ?? 'a class'}`);
-        open.push(v);
-        if (Array.isArray(v)) v.forEach((x, i) => check(x, `${path}[${i}]`));
-        else for (const [k, x] of Object.entries(v)) check(x, `${path}.${k}`);
-        open.pop();
-        return;
-      }
-      default:
-        refuse(path, v === undefined ? 'undefined' : `a ${typeof v}`);
-    }
-  };
-  check(payload ?? null, '');
+  try {
+    checkJson(`DistributedEngine.${method}`, 'payload', payload ?? null);
+  } catch (e) {
+    throw new ClusterError('INVALID_ARGUMENT', (e as Error).message, { cause: e });
+  }
   return JSON.stringify(payload ?? null);
 }
 
