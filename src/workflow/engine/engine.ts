@@ -418,11 +418,13 @@ export class WorkflowEngine {
    */
   sendEvent(type: string, payload: Json = null, options: { readonly execution?: string } = {}): number {
     payload = copyJson(payload) as Json;
-    const only = options.execution;
+    const head = this.store.head();
     const hits: NodeRecord[] = [];
-    this.store
-      .head()
-      .forEachNodeWithLabel('Wait', (x) => void ((only === undefined || x.props.execution === only) && x.props.kind === 'event' && x.props.name === type && filterMatches(x.props.filter, payload) && hits.push(x)));
+    const offer = (x: NodeRecord): void => void (x.labels.includes('Wait') && x.props.kind === 'event' && x.props.name === type && filterMatches(x.props.filter, payload) && hits.push(x));
+    const only = options.execution;
+    // One execution's waits are what its tokens wait on (no scan of every execution's waits).
+    if (only === undefined) head.forEachNodeWithLabel('Wait', offer);
+    else head.forEachIncident(only, 'out', 'OWNS', (o) => head.forEachIncident(o.dst, 'out', 'WAITS', (w) => void offer(head.getNode(w.dst)!)));
     let n = 0;
     for (const x of hits) if (this.fact(x.props.execution as string, 'wait.receive', { x: x.id }, { payload })) n++;
     return n;
