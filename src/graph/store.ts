@@ -3,7 +3,7 @@ import * as champ from './_internals/champ.ts';
 import { someEdgeId } from './_internals/adjacency.ts';
 import { Draft, EMPTY_VALUE } from './_internals/graph-value.ts';
 import type { GraphValue } from './_internals/graph-value.ts';
-import { adoptJson, jsonEqual, ownJson } from './_internals/json.ts';
+import { adoptJson, jsonEqual, ownJson, reviveJson } from './_internals/json.ts';
 import { cidOf, rootDigest } from './_internals/merkle.ts';
 import { loadValue } from './_internals/load.ts';
 import type { BlockSink } from './_internals/merkle.ts';
@@ -216,7 +216,7 @@ export class Store implements TxHost {
     if (from < this.firstTx) {
       for (const e of this.backend.readCommits(from)) {
         if (e.tx >= this.firstTx || e.tx > to) break;
-        out.push(new Commit(this, e.tx, e.parentTx, e.time, e.meta));
+        out.push(new Commit(this, e.tx, e.parentTx, e.time, reviveJson(e.meta, false)));
       }
     }
     for (let tx = Math.max(from, this.firstTx); tx <= to; tx++) out.push(this.commits[tx - this.firstTx]);
@@ -429,13 +429,13 @@ export class Store implements TxHost {
     for (const e of this.backend.readCommits(from)) {
       if (e.tx > tx) break;
       if (e.tx === from) {
-        commit = new Commit(this, e.tx, e.parentTx, e.time, e.meta);
+        commit = new Commit(this, e.tx, e.parentTx, e.time, reviveJson(e.meta, false));
         continue;
       }
       if (e.tx !== at + 1) break;
       replayEntry(draft, e);
       at = e.tx;
-      commit = new Commit(this, e.tx, e.parentTx, e.time, e.meta);
+      commit = new Commit(this, e.tx, e.parentTx, e.time, reviveJson(e.meta, false));
     }
     if (at !== tx || commit.tx !== tx) {
       throw new GraphError('TX_NOT_FOUND', `${method}: TxId ${tx} is no longer retained (the oldest readable TxId is ${this.oldestTx})`);
@@ -460,7 +460,7 @@ export class Store implements TxHost {
       const value = loadValue((d) => this.backend.getBlock(d), snap.root);
       let commit: Commit | undefined;
       for (const e of this.backend.readCommits(snap.tx)) {
-        if (e.tx === snap.tx) commit = new Commit(this, e.tx, e.parentTx, e.time, e.meta);
+        if (e.tx === snap.tx) commit = new Commit(this, e.tx, e.parentTx, e.time, reviveJson(e.meta, false));
         break;
       }
       if (commit === undefined) throw new GraphError('CORRUPT_BLOCK', `Store.open: the commit of snapshot ${snap.tx} is missing from the log`);
@@ -481,7 +481,7 @@ export class Store implements TxHost {
       const keep = this.keep(entry.tx);
       if (keep) this.opsSinceKept = 0;
       this.versions.push(keep ? draft.freeze() : undefined);
-      this.commits.push(new Commit(this, entry.tx, entry.parentTx, entry.time, entry.meta, ops));
+      this.commits.push(new Commit(this, entry.tx, entry.parentTx, entry.time, reviveJson(entry.meta, false), ops));
     }
     if (draft !== undefined && this.versions[this.versions.length - 1] === undefined) this.versions[this.versions.length - 1] = draft.freeze();
   }
@@ -577,9 +577,10 @@ function reviveOp(d: Draft, tx: TxId, op: LoggedOp): Op {
   }
 }
 
+// A record read from a log is plain parsed data: its props become what the store keeps (frozen, canonical key order).
 function toNodeRec(n: NodeRecord): NodeRec {
-  return n instanceof NodeRec ? n : new NodeRec(n.id, Object.freeze([...n.labels]), n.props);
+  return n instanceof NodeRec ? n : new NodeRec(n.id, Object.freeze([...n.labels]), reviveJson(n.props, true));
 }
 function toEdgeRec(e: EdgeRecord): EdgeRec {
-  return e instanceof EdgeRec ? e : new EdgeRec(e.id, e.type, e.src, e.dst, e.props);
+  return e instanceof EdgeRec ? e : new EdgeRec(e.id, e.type, e.src, e.dst, reviveJson(e.props, true));
 }

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import * as dagCbor from '@ipld/dag-cbor';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GraphError, SqliteBackend, Store, plainEntry } from '../../src/graph/index.ts';
-import type { Op, StoreOptions } from '../../src/graph/index.ts';
+import type { NodeRecord, Op, StoreOptions } from '../../src/graph/index.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -233,5 +234,52 @@ describe('SQLite backend', () => {
       expect((e as Error).message).toContain(file);
     }
     expect(readFileSync(file, 'utf8').startsWith('this is not')).toBe(true);
+  });
+
+  it('a version reads the same before and after reopening, from a snapshot or from the log: same key order, frozen', async () => {
+    // Keys the model orders: shorter UTF-8 first, then bytewise (DAG-CBOR's order, and PostgreSQL jsonb's).
+    const key = fc.constantFrom('a', 'b', 'zeta', 'alpha', 'B', 'é', 'aa', '10', '9', 'k\u{1F600}', '');
+    const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.integer(), fc.string({ maxLength: 3 }), fc.boolean(), fc.constant(null), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(key, tie('v'), { maxKeys: 4 })),
+    })).v;
+    const props = fc.dictionary(key, value, { maxKeys: 6 });
+    // JavaScript lists integer-like keys first, ascending, whatever the order of insertion; the rest keep the store's order.
+    const isIndex = (k: string): boolean => /^(0|[1-9][0-9]*)$/.test(k) && Number(k) < 2 ** 32 - 1;
+    const canonical = (keys: string[]): string[] => [
+      ...keys.filter(isIndex).sort((x, y) => Number(x) - Number(y)),
+      ...keys.filter((k) => !isIndex(k)).sort((x, y) => Buffer.byteLength(x) - Buffer.byteLength(y) || Buffer.compare(Buffer.from(x), Buffer.from(y))),
+    ];
+    const ordered = (v: unknown): boolean =>
+      typeof v !== 'object' || v === null || (Object.isFrozen(v) && (Array.isArray(v) ? v.every(ordered) : JSON.stringify(Object.keys(v)) === JSON.stringify(canonical(Object.keys(v))) && Object.values(v).every(ordered)));
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(3), props, fc.boolean()), { minLength: 1, maxLength: 8 }), fc.nat(8), async (writes, snapAt) => {
+        const file = join(dir, `order-${run++}.db`);
+        const a = open(file, { snapshotEvery: 0 });
+        writes.forEach(([n, p, merge], i) => {
+          a.transact((tx) => {
+            const id = `n${n}`;
+            if (tx.getNode(id) === undefined) tx.addNode(id, ['N'], p as never);
+            else if (merge) tx.mergeNodeProps(id, p as never);
+            else tx.updateNode(id, { props: p as never });
+          });
+          if (i === snapAt) a.snapshot();
+        });
+        const nodesAt = (s: Store, t: number): NodeRecord[] => {
+          const out: NodeRecord[] = [];
+          s.at(t).forEachNode((n) => void out.push(n));
+          return out.sort((x, y) => (x.id < y.id ? -1 : 1));
+        };
+        const text = (s: Store, t: number): string => JSON.stringify(nodesAt(s, t).map((n) => [n.id, n.props]));
+        const before = Array.from({ length: a.headTx + 1 }, (_, t) => text(a, t));
+        for (const n of nodesAt(a, a.headTx)) expect(ordered(n.props)).toBe(true);
+        await a.close();
+        const b = open(file);
+        for (let t = 0; t <= b.headTx; t++) expect(text(b, t)).toBe(before[t]);
+        for (let t = 0; t <= b.headTx; t++) for (const n of nodesAt(b, t)) expect(ordered(n.props)).toBe(true);
+        await b.close();
+      }),
+      { numRuns: 40 },
+    );
   });
 });

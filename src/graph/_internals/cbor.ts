@@ -136,8 +136,8 @@ export class CborWriter {
   }
 
   map(obj: Record<string, unknown>): void {
-    const keys = Object.keys(obj);
-    keys.sort(compareKeys);
+    // Stored values keep their keys in this order already (json.ts): sorting is then a check.
+    const keys = canonicalKeys(Object.keys(obj));
     this.head(5, keys.length);
     for (const k of keys) {
       this.string(k);
@@ -146,7 +146,19 @@ export class CborWriter {
   }
 }
 
-/** DAG-CBOR map key order: shorter encoded key first, then bytewise. */
+/**
+ * `keys` in DAG-CBOR map key order: shorter encoded key first, then bytewise
+ * (the order PostgreSQL's jsonb keeps too). Sorted in place, unless sorted already.
+ */
+export function canonicalKeys(keys: string[]): string[] {
+  return inCanonicalOrder(keys) ? keys : keys.sort(compareKeys);
+}
+
+export function inCanonicalOrder(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (compareKeys(keys[i - 1], keys[i]) > 0) return false;
+  return true;
+}
+
 function compareKeys(a: string, b: string): number {
   if (a === b) return 0;
   const la = utf8Length(a);

@@ -1,4 +1,5 @@
 import { GraphError } from '../errors.ts';
+import { canonicalKeys, inCanonicalOrder } from './cbor.ts';
 import type { Json, Props } from '../types.ts';
 
 /**
@@ -42,6 +43,9 @@ class Ctx {
 /**
  * Validates a property map and returns a deep-frozen copy that the store owns,
  * so later changes to the caller's object cannot reach a stored version.
+ * Every object in it has its keys in canonical order (`canonicalKeys`: the
+ * order of its block), so a value reads the same whether it was written here,
+ * rebuilt from a log or loaded from blocks.
  * Rejects what JSON cannot carry: undefined, functions, symbols, bigints,
  * NaN and ±Infinity, class instances (Date, Map, ...) and cycles. -0 becomes 0.
  * Errors name `method`, the element (`kind` "id") and the property path.
@@ -50,7 +54,7 @@ export function ownProps(method: string, kind: string, id: string, props: unknow
   if (props === undefined || props === null) return EMPTY_PROPS;
   if (typeof props === 'object' && isOwned(props)) return props as Props;
   if (!isPlainObject(props)) throw new GraphError('INVALID_PROPERTY', `${method}: ${kind} "${id}": properties must be a plain object, got ${describe(props)}`);
-  const keys = Object.keys(props);
+  const keys = canonicalKeys(Object.keys(props));
   if (keys.length === 0) return EMPTY_PROPS;
   const out: Record<string, Json> = {};
   const ctx = new Ctx(method, kind, id, true);
@@ -76,14 +80,45 @@ export function mergeOwnedProps(method: string, kind: string, id: string, base: 
     } else out[k] = base[k];
     n++;
   }
+  let added = false;
   for (const k of Object.keys(patch)) {
     if (Object.prototype.hasOwnProperty.call(base, k)) continue;
     const v = patch[k];
     if (v === undefined) continue;
     out[k] = ownAt((ctx ??= new Ctx(method, kind, id, true)), k, v);
     n++;
+    added = true;
   }
-  return n === 0 ? EMPTY_PROPS : owned(out, true);
+  if (n === 0) return EMPTY_PROPS;
+  // base's keys are in canonical order, and so are they still; new keys may not be.
+  return owned(added ? inKeyOrder(out) : out, true);
+}
+
+/** `obj` itself if its keys are in canonical order, else a copy whose keys are. */
+function inKeyOrder(obj: Record<string, Json>): Record<string, Json> {
+  const keys = Object.keys(obj);
+  if (inCanonicalOrder(keys)) return obj;
+  const out: Record<string, Json> = {};
+  for (const k of canonicalKeys(keys)) out[k] = obj[k];
+  return out;
+}
+
+/**
+ * A JSON value read back from the store's own log or blocks (text it wrote:
+ * no check needed), as the store keeps it: deep-frozen. Properties (`props`
+ * true) also get objects' keys in canonical order (a log written before that
+ * order was kept is reordered) and the owned mark; metadata keeps its order.
+ * Values fresh from a parser are frozen in place; only a misordered object is copied.
+ */
+export function reviveJson<T>(v: T, props: boolean): T {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = reviveJson(v[i], props);
+    return owned(v, props);
+  }
+  const obj = v as Record<string, Json>;
+  for (const k of Object.keys(obj)) obj[k] = reviveJson(obj[k], props);
+  return owned(props ? inKeyOrder(obj) : obj, props) as T;
 }
 
 /**
@@ -232,7 +267,9 @@ function own(ctx: Ctx, v: unknown): Json {
         result = owned(arr, ctx.track);
       } else if (isPlainObject(v)) {
         const obj: Record<string, Json> = {};
-        for (const k of Object.keys(v)) obj[k] = ownAt(ctx, k, (v as Record<string, unknown>)[k]);
+        // Props' objects in canonical key order; metadata (not tracked) keeps the caller's order, as adopted metadata does.
+        const keys = ctx.track ? canonicalKeys(Object.keys(v)) : Object.keys(v);
+        for (const k of keys) obj[k] = ownAt(ctx, k, (v as Record<string, unknown>)[k]);
         result = owned(obj, ctx.track);
       } else {
         throw ctx.fail(`is ${describe(v)}, which is not JSON-like`);

@@ -6,6 +6,7 @@ import * as champ from './champ.ts';
 import type { ChampNode } from './champ.ts';
 import { Draft, EMPTY_VALUE } from './graph-value.ts';
 import type { GraphValue } from './graph-value.ts';
+import { reviveJson } from './json.ts';
 import { EdgeRec, NodeRec } from './records.ts';
 
 /**
@@ -21,14 +22,14 @@ export function loadValue(getBlock: (digest: string) => Uint8Array | undefined, 
   const nodes = loadTrie(getBlock, digestOf(rootBlock.nodes), (d) => {
     const b = decodeBlock(getBlock, d, 'node') as { id: string; labels: string[]; props: Props };
     nodeCount++;
-    const rec = new NodeRec(b.id, Object.freeze(b.labels), deepFreeze(b.props));
+    const rec = new NodeRec(b.id, Object.freeze(b.labels), reviveJson(b.props, true));
     rec.digest = d;
     return rec;
   });
   const edges = loadTrie(getBlock, digestOf(rootBlock.edges), (d) => {
     const b = decodeBlock(getBlock, d, 'edge') as { id: string; type: string; src: string; dst: string; props: Props };
     edgeCount++;
-    const rec = new EdgeRec(b.id, b.type, b.src, b.dst, deepFreeze(b.props));
+    const rec = new EdgeRec(b.id, b.type, b.src, b.dst, reviveJson(b.props, true));
     rec.digest = d;
     return rec;
   });
@@ -75,12 +76,4 @@ function digestOf(cid: CID): string {
 
 function corrupt(digest: string, what: string): GraphError {
   return new GraphError('CORRUPT_BLOCK', `Store.open: block ${Buffer.from(digest, 'latin1').toString('hex')} ${what}`);
-}
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
-    Object.freeze(v);
-  }
-  return v;
 }

@@ -26,6 +26,7 @@ import { RECOVERY_RULES } from './recovery.ts';
 import type { ApplicationRecord, Rule, StepMeta } from './apply.ts';
 import { EngineError } from './errors.ts';
 import { eventsOf } from './events.ts';
+import { inDeclaredOrder } from './outputs.ts';
 import { replayLog } from './replay.ts';
 import type { WorkflowEvent } from './events.ts';
 
@@ -812,7 +813,7 @@ export class WorkflowEngine {
       if (parent && !this.notified.has(execId) && this.keyOf(parent.execution) !== undefined) {
         this.notified.add(execId);
         const status = e.props.status as string;
-        if (status === 'completed') this.fact(parent.execution, 'subworkflow.complete', { x: parent.call }, { output: e.props.outputs ?? {} });
+        if (status === 'completed') this.fact(parent.execution, 'subworkflow.complete', { x: parent.call }, { output: inDeclaredOrder(e.props.outputs, e.props.output_spec) });
         else {
           const error = { code: `SUBWORKFLOW_${status.toUpperCase()}`, message: `subworkflow ${String(e.props.workflow_id)} (${execId}) ended ${status}`, child: execId, cause: e.props.error ?? null };
           this.fact(parent.execution, 'subworkflow.fail', { x: parent.call }, { error });
@@ -1003,7 +1004,7 @@ function readExecution(view: Snapshot, id: string): ExecutionSnapshot | undefine
     inputs: p.inputs ?? null,
     steps: (p.steps ?? {}) as { [k: string]: Json },
     vars: (p.vars ?? {}) as { [k: string]: Json },
-    outputs: (p.outputs ?? {}) as { [k: string]: Json },
+    outputs: inDeclaredOrder(p.outputs, p.output_spec),
     error: p.error ?? null,
     startedAt: p.started_at as number,
     endedAt: (p.ended_at as number | undefined) ?? null,

@@ -1,5 +1,6 @@
 import type { CommitInfo, Json, Store, TxId } from '../../graph/index.ts';
 import type { ApplicationRecord, StepMeta } from './apply.ts';
+import { inDeclaredOrder } from './outputs.ts';
 
 interface EventBase {
   /** The commit this event is a view of. */
@@ -141,7 +142,10 @@ const VIEWS: { readonly [rule: string]: View } = {
   }),
   'saga.compensation_done': ({ meta, base }) => ({ ...base, type: 'CompensationCompleted', step: meta.match.ps, compensated: true }),
   'saga.compensation_failed': ({ meta, base }) => ({ ...base, type: 'CompensationCompleted', step: meta.match.ps, compensated: false }),
-  'execution.complete': ({ meta, base, store, commit }) => ({ ...base, type: 'WorkflowCompleted', outputs: nodeAt(store, commit.tx, meta.match.e)?.props.outputs ?? null }),
+  'execution.complete': ({ meta, base, store, commit }) => {
+    const e = nodeAt(store, commit.tx, meta.match.e);
+    return { ...base, type: 'WorkflowCompleted', outputs: e?.props.outputs === undefined ? null : inDeclaredOrder(e.props.outputs, e.props.output_spec) };
+  },
   'execution.fail': ({ meta, base, store, commit }) => ({ ...base, type: 'WorkflowFailed', error: nodeAt(store, commit.tx, meta.match.e)?.props.error ?? null }),
   'execution.cancel': ({ base }) => ({ ...base, type: 'WorkflowCancelled' }),
   'execution.timeout': ({ base }) => ({ ...base, type: 'WorkflowTimedOut' }),
