@@ -25,7 +25,9 @@ export interface StoreOptions {
   now?: () => number;
   /**
    * Take a snapshot (write the version's blocks and index its root) every this
-   * many commits; 0 = never. Default: 1000 for a persistent backend, 0 in memory.
+   * many commits; 0 = never. Default: 10,000 for a persistent backend, 0 in
+   * memory. A clean `close()` also snapshots the head (see `close`), so only
+   * recovery from a crash replays up to this many commits.
    */
   snapshotEvery?: number;
   /**
@@ -114,6 +116,7 @@ export class Store implements TxHost {
   private readonly older = new Map<TxId, { value: GraphValue; commit: Commit }>();
   private lastSnapshotTx = 0;
   private readonly snapshotEvery: number;
+  private closed = false;
   private readonly retention: { snapshots: number; log: 'all' | 'since-oldest-snapshot' };
   private readonly open = new Set<Transaction>();
   /** Write keys of commits made while other transactions were open. */
@@ -127,7 +130,9 @@ export class Store implements TxHost {
     this.now = options.now ?? Date.now;
     const backend = this.backend;
     this.sink = backend.persistent ? (d, b) => backend.putBlock(d, b) : undefined;
-    this.snapshotEvery = options.snapshotEvery ?? (backend.persistent ? 1000 : 0);
+    // Every snapshot hashes and writes what changed since the last one, in-flight state included:
+    // 1,000 cost durable seq3 throughput ~15 % against ~5 % for 10,000 (docs/durability.md).
+    this.snapshotEvery = options.snapshotEvery ?? (backend.persistent ? 10_000 : 0);
     this.retention = { snapshots: options.retention?.snapshots ?? Infinity, log: options.retention?.log ?? 'all' };
     const keep = options.keepEvery ?? 64;
     if (!(Number.isInteger(keep) && keep >= 1)) throw new GraphError('INVALID_ARGUMENT', `Store: "keepEvery" must be an integer >= 1, got ${String(keep)}`);
@@ -273,7 +278,21 @@ export class Store implements TxHost {
     return this.backend.sync();
   }
 
+  /**
+   * Closes the backend. On a persistent store that takes automatic snapshots
+   * and keeps all of them, the head is snapshotted first if it is not yet:
+   * the next open then restores it from blocks instead of replaying the log.
+   * (With a bounded `retention.snapshots` it is not: an extra snapshot would
+   * move the oldest readable TxId.) Closing twice does nothing more.
+   */
   close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    try {
+      if (this.backend.persistent && this.snapshotEvery > 0 && this.retention.snapshots === Infinity && this.headTx > this.lastSnapshotTx) this.snapshot();
+    } catch (e) {
+      return this.backend.close().then(() => Promise.reject(e));
+    }
     return this.backend.close();
   }
 

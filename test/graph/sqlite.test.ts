@@ -58,7 +58,8 @@ describe('SQLite backend', () => {
     const a = open(file, { snapshotEvery: 10 });
     fill(a, 35);
     const cids = Array.from({ length: 36 }, (_, t) => a.cid(t).toString());
-    await a.close();
+    // As after a crash: everything durable, no clean close (which would snapshot the head).
+    await a.sync();
     const backend = new SqliteBackend(file);
     expect(backend.snapshots().map((s) => s.tx)).toEqual([10, 20, 30]);
     const b = new Store({ backend, snapshotEvery: 10 });
@@ -66,6 +67,26 @@ describe('SQLite backend', () => {
     for (let t = 0; t <= 35; t++) expect(b.cid(t).toString()).toBe(cids[t]);
     expect(b.at(3).nodeCount).toBe(3);
     expect(b.history(1, 3).map((c) => c.tx)).toEqual([1, 2, 3]);
+  });
+
+  it('a clean close snapshots the head (the next open replays no log), unless snapshots are bounded by retention', async () => {
+    const file = join(dir, 's.db');
+    const a = open(file, { snapshotEvery: 10 });
+    fill(a, 35);
+    const head = a.cid().toString();
+    await a.close();
+    await a.close(); // twice: nothing more
+    const backend = new SqliteBackend(file);
+    expect(backend.snapshots().map((s) => s.tx)).toEqual([10, 20, 30, 35]);
+    const b = new Store({ backend, snapshotEvery: 10 });
+    expect(b.cid().toString()).toBe(head);
+    await b.close();
+    expect(new SqliteBackend(file).snapshots().map((s) => s.tx)).toEqual([10, 20, 30, 35]); // nothing new to snapshot
+    const bounded = join(dir, 'bounded.db');
+    const c = open(bounded, { snapshotEvery: 10, retention: { snapshots: 2 } });
+    fill(c, 35);
+    await c.close();
+    expect(new SqliteBackend(bounded).snapshots().map((s) => s.tx)).toEqual([20, 30]);
   });
 
   it("retention 'since-oldest-snapshot' keeps exactly the TxIds from the oldest kept snapshot on", async () => {

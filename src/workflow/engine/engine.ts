@@ -39,7 +39,7 @@ export type StorageSpec = 'memory' | `sqlite:${string}`;
 
 /** Snapshots of a durable store (docs/durability.md says which TxIds stay readable). */
 export interface SnapshotOptions {
-  /** Take a snapshot every this many commits (0 = never). Default 1000 on a durable store. */
+  /** Take a snapshot every this many commits (0 = never). Default 10,000 on a durable store; a clean close also snapshots the head (docs/durability.md). */
   readonly every?: number;
   /**
    * `snapshots`: how many of the latest snapshots to keep (default all).
