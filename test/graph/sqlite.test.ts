@@ -7,7 +7,7 @@ import * as dagCbor from '@ipld/dag-cbor';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GraphError, SqliteBackend, Store, plainEntry } from '../../src/graph/index.ts';
-import type { NodeRecord, Op, StoreOptions } from '../../src/graph/index.ts';
+import type { CommitEntry, NodeRecord, Op, StoreOptions } from '../../src/graph/index.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -87,6 +87,35 @@ describe('SQLite backend', () => {
     fill(c, 35);
     await c.close();
     expect(new SqliteBackend(bounded).snapshots().map((s) => s.tx)).toEqual([20, 30]);
+  });
+
+  it('old versions read in order after reopening replay the log from the last one read, not from the snapshot each time', async () => {
+    const file = join(dir, 's.db');
+    const a = open(file, { snapshotEvery: 100 });
+    fill(a, 300);
+    const cids = Array.from({ length: 301 }, (_, t) => a.cid(t).toString());
+    await a.close();
+    let read = 0;
+    class Counting extends SqliteBackend {
+      override *readCommits(fromTx: number): Iterable<CommitEntry> {
+        for (const e of super.readCommits(fromTx)) {
+          read++;
+          yield e;
+        }
+      }
+    }
+    const b = new Store({ backend: new Counting(file), snapshotEvery: 100 });
+    read = 0;
+    expect(b.cid(150).toString()).toBe(cids[150]); // from snapshot 100: its commit and 50 more, then the one past 150
+    const first = read;
+    expect(first).toBeLessThanOrEqual(52);
+    read = 0;
+    for (const t of [151, 152, 160]) expect(b.cid(t).toString()).toBe(cids[t]);
+    expect(read).toBeLessThanOrEqual(3 + 3 + 10); // each from the version before it (its commit, the new ones, one past); from the snapshot: 52 + 53 + 61
+    read = 0;
+    expect(b.cid(120).toString()).toBe(cids[120]); // before the cached ones: from the snapshot again
+    expect(read).toBeLessThanOrEqual(22);
+    for (let t = 100; t <= 300; t += 7) expect(b.cid(t).toString()).toBe(cids[t]);
   });
 
   it("retention 'since-oldest-snapshot' keeps exactly the TxIds from the oldest kept snapshot on", async () => {
