@@ -17,6 +17,11 @@ export interface CommitEntry {
   readonly meta: Json;
   readonly ops: readonly Op[];
   readonly cid?: string;
+  /**
+   * The commit's tag (`StoreOptions.tagOf`): a string, or null for none.
+   * Absent when the store that made it computes no tags.
+   */
+  readonly tag?: string | null;
 }
 
 /**
@@ -137,6 +142,15 @@ export interface Backend {
   /** Drops snapshots before `tx` and, when `log` is true, the commits before `tx`. */
   prune(tx: TxId, log: boolean): void;
   close(): Promise<void>;
+  /**
+   * Optional index of commit tags (`StoreOptions.tagOf`): the TxIds below
+   * `before` of the commits appended with `tag`, in order; undefined when the
+   * index is incomplete (commits appended without tags: an older file, or a
+   * store opened without `tagOf`). A backend without it is read in full.
+   */
+  tagged?(tag: string, before: TxId): TxId[] | undefined;
+  /** Records the tags of every commit in the log (null: none) and marks the index complete. */
+  retag?(tags: readonly (readonly [TxId, string | null])[]): void;
 }
 
 /** Keeps the log and blocks in memory: the default for tests and embedding. */

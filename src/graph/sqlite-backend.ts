@@ -43,6 +43,9 @@ export class SqliteBackend implements Backend {
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private readonly stmts: {
     insCommit: BetterSqlite3.Statement;
+    tagged: BetterSqlite3.Statement;
+    tagsComplete: BetterSqlite3.Statement;
+    setTagsIncomplete: BetterSqlite3.Statement;
     insBlock: BetterSqlite3.Statement;
     getBlock: BetterSqlite3.Statement;
     insSnap: BetterSqlite3.Statement;
@@ -60,11 +63,18 @@ export class SqliteBackend implements Backend {
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.durability === 'off' ? 'OFF' : 'FULL'}`);
+      const fresh = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'commits'").get() === undefined;
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS blocks (digest BLOB PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS commits (tx INTEGER PRIMARY KEY, digest BLOB NOT NULL, bytes BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS commits (tx INTEGER PRIMARY KEY, digest BLOB NOT NULL, bytes BLOB NOT NULL, tag TEXT);
         CREATE TABLE IF NOT EXISTS snapshots (tx INTEGER PRIMARY KEY, root BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       `);
+      // Files written before commit tags: the column is added, and the index is incomplete until retagged.
+      const cols = this.db.prepare('PRAGMA table_info(commits)').all() as { name: string }[];
+      if (!cols.some((c) => c.name === 'tag')) this.db.exec('ALTER TABLE commits ADD COLUMN tag TEXT');
+      this.db.exec('CREATE INDEX IF NOT EXISTS commits_by_tag ON commits (tag, tx) WHERE tag IS NOT NULL');
+      if (fresh) this.db.prepare("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('tags', 'complete')").run();
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
       const message = `SqliteBackend: cannot open store file ${path}: ${(e as Error).message}`;
@@ -72,7 +82,10 @@ export class SqliteBackend implements Backend {
       throw new GraphError('BACKEND', message, { cause: e });
     }
     this.stmts = {
-      insCommit: this.db.prepare('INSERT INTO commits (tx, digest, bytes) VALUES (?, ?, ?)'),
+      insCommit: this.db.prepare('INSERT INTO commits (tx, digest, bytes, tag) VALUES (?, ?, ?, ?)'),
+      tagged: this.db.prepare('SELECT tx FROM commits WHERE tag = ? AND tx < ? ORDER BY tx').pluck(),
+      tagsComplete: this.db.prepare("SELECT value FROM store_meta WHERE key = 'tags'").pluck(),
+      setTagsIncomplete: this.db.prepare("DELETE FROM store_meta WHERE key = 'tags'"),
       insBlock: this.db.prepare('INSERT OR IGNORE INTO blocks (digest, bytes) VALUES (?, ?)'),
       getBlock: this.db.prepare('SELECT bytes FROM blocks WHERE digest = ?'),
       insSnap: this.db.prepare('INSERT OR REPLACE INTO snapshots (tx, root) VALUES (?, ?)'),
@@ -148,6 +161,28 @@ export class SqliteBackend implements Backend {
     return entry;
   }
 
+  tagged(tag: string, before: number): number[] | undefined {
+    if (this.pendingCommits.some((c) => c.tag === undefined)) return undefined;
+    if (this.read(() => this.stmts.tagsComplete.get()) !== 'complete') return undefined;
+    const txs = this.read(() => this.stmts.tagged.all(tag, before)) as number[];
+    // Queued commits follow the written ones.
+    for (const c of this.pendingCommits) if (c.tag === tag && c.tx < before) txs.push(c.tx);
+    return txs;
+  }
+
+  retag(tags: readonly (readonly [number, string | null])[]): void {
+    this.flushNow();
+    try {
+      const upd = this.db.prepare('UPDATE commits SET tag = ? WHERE tx = ?');
+      this.db.transaction(() => {
+        for (const [tx, tag] of tags) upd.run(tag, tx);
+        this.db.prepare("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('tags', 'complete')").run();
+      })();
+    } catch (e) {
+      throw new GraphError('BACKEND', `SqliteBackend: writing commit tags to ${this.path} failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
   prune(tx: number, log: boolean): void {
     this.flushNow();
     this.db.transaction(() => {
@@ -199,10 +234,14 @@ export class SqliteBackend implements Backend {
       if (commits.length > 0 || blocks.size > 0 || snaps.length > 0) {
         this.db.transaction(() => {
           for (const [d, b] of blocks) this.stmts.insBlock.run(Buffer.from(d, 'latin1'), b);
+          let untagged = false;
           for (const c of commits) {
             const bytes = Buffer.from(compactEntryJson(c), 'utf8');
-            this.stmts.insCommit.run(c.tx, Buffer.from(hashBlock(bytes), 'latin1'), bytes);
+            this.stmts.insCommit.run(c.tx, Buffer.from(hashBlock(bytes), 'latin1'), bytes, c.tag ?? null);
+            if (c.tag === undefined) untagged = true;
           }
+          // A commit whose tag was not computed leaves the tag index incomplete.
+          if (untagged) this.stmts.setTagsIncomplete.run();
           for (const s of snaps) this.stmts.insSnap.run(s.tx, Buffer.from(s.root, 'latin1'));
         })();
       }

@@ -49,6 +49,12 @@ export interface StoreOptions {
    * of what a commit leaves in memory.
    */
   keepEvery?: number;
+  /**
+   * A tag for each commit, from its meta (the workflow engine tags a commit
+   * with its execution), that `commitsTagged` finds without reading the log
+   * on a backend that indexes tags (SQLite). Give the same function on every open.
+   */
+  tagOf?: (meta: Json) => string | undefined;
 }
 
 /** A version is kept, whatever `keepEvery` says, once rebuilding it would replay this many operations. */
@@ -116,6 +122,7 @@ export class Store implements TxHost {
   private readonly older = new Map<TxId, { value: GraphValue; commit: Commit }>();
   private lastSnapshotTx = 0;
   private readonly snapshotEvery: number;
+  private readonly tagOf: ((meta: Json) => string | undefined) | undefined;
   private closed = false;
   private readonly retention: { snapshots: number; log: 'all' | 'since-oldest-snapshot' };
   private readonly open = new Set<Transaction>();
@@ -133,6 +140,7 @@ export class Store implements TxHost {
     // Every snapshot hashes and writes what changed since the last one, in-flight state included:
     // 1,000 cost durable seq3 throughput ~15 % against ~5 % for 10,000 (docs/durability.md).
     this.snapshotEvery = options.snapshotEvery ?? (backend.persistent ? 10_000 : 0);
+    this.tagOf = options.tagOf;
     this.retention = { snapshots: options.retention?.snapshots ?? Infinity, log: options.retention?.log ?? 'all' };
     const keep = options.keepEvery ?? 64;
     if (!(Number.isInteger(keep) && keep >= 1)) throw new GraphError('INVALID_ARGUMENT', `Store: "keepEvery" must be an integer >= 1, got ${String(keep)}`);
@@ -226,6 +234,28 @@ export class Store implements TxHost {
     }
     for (let tx = Math.max(from, this.firstTx); tx <= to; tx++) out.push(this.commits[tx - this.firstTx]);
     return out;
+  }
+
+  /**
+   * The TxIds below `before` (default: all) of the commits tagged `tag` by
+   * `StoreOptions.tagOf`, in order, from the backend's tag index; undefined
+   * when the backend has none (the caller reads `history` instead). The first
+   * call on a log written without tags reads it once and completes the index.
+   */
+  commitsTagged(tag: string, before: TxId = this.headTx + 1): TxId[] | undefined {
+    const tagOf = this.tagOf;
+    if (tagOf === undefined) throw new GraphError('INVALID_ARGUMENT', 'Store.commitsTagged: the store was opened without a tagOf option');
+    const b = this.backend;
+    if (b.tagged === undefined || b.retag === undefined) return undefined;
+    let txs = b.tagged(tag, before);
+    if (txs === undefined) {
+      const tags: [TxId, string | null][] = [];
+      for (const e of b.readCommits(1)) tags.push([e.tx, tagOf(reviveJson(e.meta, false)) ?? null]);
+      b.retag(tags);
+      txs = b.tagged(tag, before);
+      if (txs === undefined) throw new GraphError('BACKEND', `Store.commitsTagged: the ${b.name} backend did not complete its tag index`);
+    }
+    return txs;
   }
 
   /** The oldest TxId that can still be read. */
@@ -330,7 +360,8 @@ export class Store implements TxHost {
     this.versions.push(value);
     this.commits.push(commit);
     if (this.open.size > 1) this.writeLog.push({ tx: txId, keys: writeKeys(tx.ops) });
-    this.backend.append({ tx: txId, parentTx, time: commit.time, meta: ownedMeta, ops });
+    const tag = this.tagOf === undefined ? undefined : (this.tagOf(ownedMeta) ?? null);
+    this.backend.append({ tx: txId, parentTx, time: commit.time, meta: ownedMeta, ops, tag });
     if (this.snapshotEvery > 0 && txId - this.lastSnapshotTx >= this.snapshotEvery) this.snapshot();
     return commit;
   }

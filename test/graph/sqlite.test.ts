@@ -7,7 +7,7 @@ import * as dagCbor from '@ipld/dag-cbor';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GraphError, SqliteBackend, Store, plainEntry } from '../../src/graph/index.ts';
-import type { CommitEntry, NodeRecord, Op, StoreOptions } from '../../src/graph/index.ts';
+import type { CommitEntry, Json, NodeRecord, Op, StoreOptions } from '../../src/graph/index.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -116,6 +116,56 @@ describe('SQLite backend', () => {
     expect(b.cid(120).toString()).toBe(cids[120]); // before the cached ones: from the snapshot again
     expect(read).toBeLessThanOrEqual(22);
     for (let t = 100; t <= 300; t += 7) expect(b.cid(t).toString()).toBe(cids[t]);
+  });
+
+  it('commit tags are indexed: commitsTagged reads no log; a log written without tags is read once and completes the index', async () => {
+    const file = join(dir, 's.db');
+    const tagOf = (meta: Json): string | undefined => {
+      const step = (meta as { step?: unknown } | null)?.step;
+      return typeof step === 'number' ? `m${step % 3}` : undefined;
+    };
+    const expected = (k: number, n: number, before = Infinity): number[] => Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 === k && i + 1 < before).map((i) => i + 1);
+    // Written without tags (as a file from before tags, or a store opened without tagOf).
+    const a = open(file, { snapshotEvery: 0 });
+    fill(a, 20);
+    await a.close();
+    let read = 0;
+    class Counting extends SqliteBackend {
+      override *readCommits(fromTx: number): Iterable<CommitEntry> {
+        for (const e of super.readCommits(fromTx)) {
+          read++;
+          yield e;
+        }
+      }
+    }
+    const b = new Store({ backend: new Counting(file), snapshotEvery: 0, tagOf });
+    read = 0;
+    expect(b.commitsTagged('m1')).toEqual(expected(1, 20)); // the log read once, the tags written
+    expect(read).toBe(20);
+    b.transact((tx) => void tx.addNode('x'), { step: 21 });
+    read = 0;
+    expect(b.commitsTagged('m0')).toEqual([...expected(0, 20), 21]); // the queued commit included
+    expect(b.commitsTagged('m2', 10)).toEqual(expected(2, 20, 10));
+    expect(b.commitsTagged('none')).toEqual([]);
+    expect(read).toBe(0);
+    await b.close();
+    const c = new Store({ backend: new Counting(file), snapshotEvery: 0, tagOf });
+    read = 0;
+    expect(c.commitsTagged('m0')).toEqual([...expected(0, 20), 21]);
+    expect(read).toBe(0);
+    // A store without tagOf appends an untagged commit: the index is incomplete again, and completed on the next call.
+    c.transact((tx) => void tx.addNode('y'), { step: 22 });
+    await c.close();
+    const d = open(file, { snapshotEvery: 0 });
+    d.transact((tx) => void tx.addNode('z'), { step: 24 });
+    expect(() => d.commitsTagged('m0')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    await d.close();
+    const e = new Store({ backend: new Counting(file), snapshotEvery: 0, tagOf });
+    read = 0;
+    expect(e.commitsTagged('m0')).toEqual([...expected(0, 20), 21, 23]); // step 24 was TxId 23
+    expect(read).toBe(23);
+    expect(new Store({ tagOf }).commitsTagged('m0')).toBeUndefined(); // memory: no index (the caller reads history)
+    await e.close();
   });
 
   it("retention 'since-oldest-snapshot' keeps exactly the TxIds from the oldest kept snapshot on", async () => {

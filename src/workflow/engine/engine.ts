@@ -241,6 +241,8 @@ export class WorkflowEngine {
         now: () => this.clock.now(),
         snapshotEvery: options.snapshots?.every,
         retention: options.snapshots?.retention,
+        // Each commit is tagged with its execution: its events are found without reading the log.
+        tagOf: executionOf,
       });
     } catch (err) {
       // A store that cannot be restored (corruption) must not keep its file open.
@@ -451,8 +453,24 @@ export class WorkflowEngine {
 
   /** The commits of one execution, in order (indexed as they are made; the log itself is the truth). */
   private commitsOf(id: string): CommitInfo[] {
+    return this.txsOfExecution(id).map((tx) => this.store.commitInfo(tx));
+  }
+
+  /**
+   * The TxIds of one execution's commits: those this engine made, after those
+   * made before it opened the store, which a backend with a tag index (SQLite)
+   * finds without reading the log; otherwise the log is read once for all.
+   */
+  private txsOfExecution(id: string): number[] {
+    const mine = this.txsOf.get(id) ?? [];
+    if (this.indexed) return mine;
+    const before = this.store.commitsTagged(id, this.openedAt + 1);
+    if (before !== undefined) {
+      const oldest = this.store.oldestTx;
+      return before.filter((tx) => tx > oldest).concat(mine);
+    }
     this.indexLog();
-    return (this.txsOf.get(id) ?? []).map((tx) => this.store.commitInfo(tx));
+    return this.txsOf.get(id) ?? [];
   }
 
   private record<T extends { commit: CommitInfo; meta: StepMeta } | undefined>(r: T): T {
@@ -477,8 +495,7 @@ export class WorkflowEngine {
    * execution as the replay rebuilt it.
    */
   rebuildExecutionFromEvents(id: string): ExecutionSnapshot {
-    this.indexLog();
-    const last = this.txsOf.get(id)?.at(-1) ?? 0;
+    const last = this.txsOfExecution(id).at(-1) ?? 0;
     if (last === 0) throw new EngineError('UNKNOWN_EXECUTION', `WorkflowEngine.rebuildExecutionFromEvents: no execution "${id}"`);
     const { store } = replayLog(this.store, this.allRules(), last);
     return readExecution(store.head(), id)!;
@@ -1015,3 +1032,9 @@ function readExecution(view: Snapshot, id: string): ExecutionSnapshot | undefine
 }
 
 export type { JsonValue };
+
+/** The execution a commit's meta names (every engine commit has one, except program graphs). */
+function executionOf(meta: Json): string | undefined {
+  const e = meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? (meta as { readonly [k: string]: Json }).execution : undefined;
+  return typeof e === 'string' ? e : undefined;
+}

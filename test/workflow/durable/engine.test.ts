@@ -119,6 +119,35 @@ class GatedBackend implements Backend {
 }
 
 describe('effects wait for durability', () => {
+  it("after reopening, an execution's events are found by the log's tag index: the same events, without reading the other executions' commits", async () => {
+    const path = newFile();
+    const r1 = recorder({ inc, slow: inc });
+    // A snapshot at every commit: the versions the events read are loaded from blocks, so what is read from the log is the index's doing.
+    const e1 = sqliteEngine(path, r1.registry, undefined, { every: 1 });
+    e1.registerWorkflow(SEQ3);
+    const ids = Array.from({ length: 30 }, (_, n) => e1.startWorkflow('seq3', { n }));
+    for (const id of ids) await e1.waitForCompletion(id);
+    const events = ids.map((id) => JSON.stringify(e1.getEventHistory(id)));
+    await e1.close();
+    let read = 0;
+    class Counting extends SqliteBackend {
+      override *readCommits(fromTx: number): Iterable<CommitEntry> {
+        for (const e of super.readCommits(fromTx)) {
+          read++;
+          yield e;
+        }
+      }
+    }
+    const e2 = WorkflowEngine.builder().withBackend(new Counting(path)).withSnapshots({ every: 1 }).withClock(new VirtualClock({ autoAdvance: true })).withActivities(recorder({ inc, slow: inc }).registry).build();
+    e2.registerWorkflow(SEQ3);
+    read = 0;
+    expect(JSON.stringify(e2.getEventHistory(ids[29]))).toBe(events[29]);
+    // Its 4 commits, each version from its snapshot (a read or two each); the whole log is 120 commits.
+    expect(read).toBeLessThanOrEqual(12);
+    for (let i = 0; i < ids.length; i += 7) expect(JSON.stringify(e2.getEventHistory(ids[i]))).toBe(events[i]);
+    await e2.close();
+  });
+
   it('runs no attempt and reports no completion before the commit that asked for it is durable', async () => {
     const backend = new GatedBackend();
     const r = recorder({ inc, slow: inc });
