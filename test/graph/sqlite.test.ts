@@ -7,7 +7,8 @@ import * as dagCbor from '@ipld/dag-cbor';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GraphError, SqliteBackend, Store, plainEntry } from '../../src/graph/index.ts';
-import type { CommitEntry, Json, NodeRecord, Op, StoreOptions } from '../../src/graph/index.ts';
+import type { Json, NodeRecord, Op, StoreOptions } from '../../src/graph/index.ts';
+import { countingSqlite } from './fixtures/counting-backend.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -95,26 +96,18 @@ describe('SQLite backend', () => {
     fill(a, 300);
     const cids = Array.from({ length: 301 }, (_, t) => a.cid(t).toString());
     await a.close();
-    let read = 0;
-    class Counting extends SqliteBackend {
-      override *readCommits(fromTx: number): Iterable<CommitEntry> {
-        for (const e of super.readCommits(fromTx)) {
-          read++;
-          yield e;
-        }
-      }
-    }
+    const { Counting, count } = countingSqlite();
     const b = new Store({ backend: new Counting(file), snapshotEvery: 100 });
-    read = 0;
+    count.read = 0;
     expect(b.cid(150).toString()).toBe(cids[150]); // from snapshot 100: its commit and 50 more, then the one past 150
-    const first = read;
+    const first = count.read;
     expect(first).toBeLessThanOrEqual(52);
-    read = 0;
+    count.read = 0;
     for (const t of [151, 152, 160]) expect(b.cid(t).toString()).toBe(cids[t]);
-    expect(read).toBeLessThanOrEqual(3 + 3 + 10); // each from the version before it (its commit, the new ones, one past); from the snapshot: 52 + 53 + 61
-    read = 0;
+    expect(count.read).toBeLessThanOrEqual(3 + 3 + 10); // each from the version before it (its commit, the new ones, one past); from the snapshot: 52 + 53 + 61
+    count.read = 0;
     expect(b.cid(120).toString()).toBe(cids[120]); // before the cached ones: from the snapshot again
-    expect(read).toBeLessThanOrEqual(22);
+    expect(count.read).toBeLessThanOrEqual(22);
     for (let t = 100; t <= 300; t += 7) expect(b.cid(t).toString()).toBe(cids[t]);
   });
 
@@ -129,30 +122,22 @@ describe('SQLite backend', () => {
     const a = open(file, { snapshotEvery: 0 });
     fill(a, 20);
     await a.close();
-    let read = 0;
-    class Counting extends SqliteBackend {
-      override *readCommits(fromTx: number): Iterable<CommitEntry> {
-        for (const e of super.readCommits(fromTx)) {
-          read++;
-          yield e;
-        }
-      }
-    }
+    const { Counting, count } = countingSqlite();
     const b = new Store({ backend: new Counting(file), snapshotEvery: 0, tagOf });
-    read = 0;
+    count.read = 0;
     expect(b.commitsTagged('m1')).toEqual(expected(1, 20)); // the log read once, the tags written
-    expect(read).toBe(20);
+    expect(count.read).toBe(20);
     b.transact((tx) => void tx.addNode('x'), { step: 21 });
-    read = 0;
+    count.read = 0;
     expect(b.commitsTagged('m0')).toEqual([...expected(0, 20), 21]); // the queued commit included
     expect(b.commitsTagged('m2', 10)).toEqual(expected(2, 20, 10));
     expect(b.commitsTagged('none')).toEqual([]);
-    expect(read).toBe(0);
+    expect(count.read).toBe(0);
     await b.close();
     const c = new Store({ backend: new Counting(file), snapshotEvery: 0, tagOf });
-    read = 0;
+    count.read = 0;
     expect(c.commitsTagged('m0')).toEqual([...expected(0, 20), 21]);
-    expect(read).toBe(0);
+    expect(count.read).toBe(0);
     // A store without tagOf appends an untagged commit: the index is incomplete again, and completed on the next call.
     c.transact((tx) => void tx.addNode('y'), { step: 22 });
     await c.close();
@@ -161,9 +146,9 @@ describe('SQLite backend', () => {
     expect(() => d.commitsTagged('m0')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     await d.close();
     const e = new Store({ backend: new Counting(file), snapshotEvery: 0, tagOf });
-    read = 0;
+    count.read = 0;
     expect(e.commitsTagged('m0')).toEqual([...expected(0, 20), 21, 23]); // step 24 was TxId 23
-    expect(read).toBe(23);
+    expect(count.read).toBe(23);
     expect(new Store({ tagOf }).commitsTagged('m0')).toBeUndefined(); // memory: no index (the caller reads history)
     await e.close();
   });

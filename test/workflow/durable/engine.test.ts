@@ -13,6 +13,7 @@ import { WorkflowEngine } from '../../../src/workflow/engine/index.ts';
 import type { ActivityRegistry } from '../../../src/workflow/activities/index.ts';
 import { act, failFirst, never, recorder, tempDir, until, workflow } from './_helpers.ts';
 import type { Behaviour } from './_helpers.ts';
+import { countingSqlite } from '../../graph/fixtures/counting-backend.ts';
 
 const tmp = tempDir('itonami-durable-');
 afterAll(() => tmp.cleanup());
@@ -129,21 +130,13 @@ describe('effects wait for durability', () => {
     for (const id of ids) await e1.waitForCompletion(id);
     const events = ids.map((id) => JSON.stringify(e1.getEventHistory(id)));
     await e1.close();
-    let read = 0;
-    class Counting extends SqliteBackend {
-      override *readCommits(fromTx: number): Iterable<CommitEntry> {
-        for (const e of super.readCommits(fromTx)) {
-          read++;
-          yield e;
-        }
-      }
-    }
+    const { Counting, count } = countingSqlite();
     const e2 = WorkflowEngine.builder().withBackend(new Counting(path)).withSnapshots({ every: 1 }).withClock(new VirtualClock({ autoAdvance: true })).withActivities(recorder({ inc, slow: inc }).registry).build();
     e2.registerWorkflow(SEQ3);
-    read = 0;
+    count.read = 0;
     expect(JSON.stringify(e2.getEventHistory(ids[29]))).toBe(events[29]);
     // Its 4 commits, each version from its snapshot (a read or two each); the whole log is 120 commits.
-    expect(read).toBeLessThanOrEqual(12);
+    expect(count.read).toBeLessThanOrEqual(12);
     for (let i = 0; i < ids.length; i += 7) expect(JSON.stringify(e2.getEventHistory(ids[i]))).toBe(events[i]);
     await e2.close();
   });
