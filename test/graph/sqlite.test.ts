@@ -151,6 +151,16 @@ describe('SQLite backend', () => {
     expect(count.read).toBe(23);
     expect(new Store({ tagOf }).commitsTagged('m0')).toBeUndefined(); // memory: no index (the caller reads history)
     await e.close();
+    // A file from before commit tags: no tag column, no index, no marker.
+    const raw = new Database(file);
+    raw.exec('DROP INDEX commits_by_tag; ALTER TABLE commits DROP COLUMN tag; DROP TABLE store_meta;');
+    raw.close();
+    const f = new Store({ backend: new Counting(file), snapshotEvery: 0, tagOf });
+    count.read = 0;
+    expect(f.commitsTagged('m0')).toEqual([...expected(0, 20), 21, 23]);
+    expect(f.commitsTagged('m2')).toEqual(expected(2, 20));
+    expect(count.read).toBe(23); // the 23 commits, once
+    await f.close();
   });
 
   it("retention 'since-oldest-snapshot' keeps exactly the TxIds from the oldest kept snapshot on", async () => {
