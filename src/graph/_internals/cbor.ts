@@ -151,7 +151,18 @@ export class CborWriter {
  * (the order PostgreSQL's jsonb keeps too). Sorted in place, unless sorted already.
  */
 export function canonicalKeys(keys: string[]): string[] {
-  return inCanonicalOrder(keys) ? keys : keys.sort(compareKeys);
+  if (keys.length > 16) return inCanonicalOrder(keys) ? keys : keys.sort(compareKeys);
+  // Property maps are small: an insertion sort in place allocates nothing (Array#sort copies).
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i];
+    let j = i - 1;
+    while (j >= 0 && compareKeys(keys[j], k) > 0) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
 export function inCanonicalOrder(keys: readonly string[]): boolean {
