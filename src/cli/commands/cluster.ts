@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
 import { ClusterError } from '../../workflow/cluster/errors.ts';
+import { historyRows } from '../events-view.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { parseJsonArg } from '../json-arg.ts';
 import { render, toJson } from '../format.ts';
@@ -26,7 +27,7 @@ async function connect(opts: ClusterOptions) {
   });
 }
 
-/** `itonami cluster submit|status|health`: the client side of the distributed mode. */
+/** `itonami cluster submit|status|history|health`: the client side of the distributed mode. */
 export function clusterCommand(program: Command, action: Action): void {
   const cluster = program.command('cluster').description('submit to and inspect a cluster of worker nodes on PostgreSQL (docs/distributed.md)');
   const pgOpt = (c: Command) => c.option('--postgres <url>', 'postgres://user:pass@host/db[?schema=<name>] (default $ITONAMI_POSTGRES)').option('--json', 'print JSON');
@@ -76,6 +77,24 @@ export function clusterCommand(program: Command, action: Action): void {
           if (e.status === 'completed') lines.push(`outputs    ${toJson(e.outputs)}`);
           else if (e.error !== null) lines.push(`error      ${toJson(e.error)}`);
           await writeOut(`${lines.join('\n')}\n`);
+        }
+        return ExitCode.OK;
+      } finally {
+        await engine.close();
+      }
+    }),
+  );
+
+  pgOpt(cluster.command('history').description("one execution's events, read from its stream's log, oldest first").argument('<id>', 'cluster execution id')).action((id: string, opts: ClusterOptions) =>
+    action(async () => {
+      const engine = await connect(opts);
+      try {
+        if ((await engine.getDistributedExecution(id)) === undefined) throw new CliError('UNKNOWN_EXECUTION', `no execution "${id}" in the cluster`);
+        const events = await engine.getDistributedEventHistory(id);
+        if (opts.json === true) await writeOut(`${toJson(events, 2)}\n`);
+        else {
+          const h = historyRows(events);
+          await writeOut(render('table', h.columns, h.rows));
         }
         return ExitCode.OK;
       } finally {

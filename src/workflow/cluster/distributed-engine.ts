@@ -4,14 +4,18 @@ import { workflowKey } from '../compiler/index.ts';
 import type { Predicate } from '../compiler/index.ts';
 import { validateWorkflow } from '../ir/index.ts';
 import type { WorkflowIR } from '../ir/index.ts';
-import { checkJson } from '../../graph/index.ts';
+import { Store, checkJson } from '../../graph/index.ts';
+import { eventsOf } from '../engine/index.ts';
+import type { WorkflowEvent } from '../engine/index.ts';
 import type { Json } from '../../graph/index.ts';
 import { RoundRobinBalancer } from './balancer.ts';
 import type { LoadBalancer, NodeLoad } from './balancer.ts';
 import { ClusterError } from './errors.ts';
-import { Listener, channels, createPool, dbError, parseLocation } from './_internals/pg.ts';
+import { Listener, channels, createPool, dbError, inTransaction, parseLocation } from './_internals/pg.ts';
 import type { ClusterLocation, Pool } from './_internals/pg.ts';
 import { migrate } from './_internals/schema.ts';
+import { StreamBackend, loadStream } from './_internals/stream-backend.ts';
+import type { GroupCommit, StreamContents } from './_internals/stream-backend.ts';
 import { WorkerNode } from './worker-node.ts';
 import type { WorkerNodeOptions } from './worker-node.ts';
 
@@ -260,6 +264,41 @@ export class DistributedEngine {
     return r.rows.length === 0 ? undefined : toExecution(r.rows[0]);
   }
 
+  /**
+   * The typed events of a cluster execution, as `WorkflowEngine.getEventHistory`
+   * gives them: views of the commits of its rule applications, read from the
+   * log of the stream it runs in (a consistent prefix while it runs).
+   * `executionId` in each event is the cluster id; `tx` is the TxId within
+   * the stream. Empty while the execution is queued; `UNKNOWN_EXECUTION` for
+   * an id the cluster does not have.
+   */
+  async getDistributedEventHistory(id: string): Promise<WorkflowEvent[]> {
+    this.checkOpen('getDistributedEventHistory');
+    const method = 'DistributedEngine.getDistributedEventHistory';
+    let contents: StreamContents | undefined;
+    let row: { stream_id: string | null; internal_id: string | null } | undefined;
+    try {
+      // One snapshot of the database: the execution's row and its stream's log agree.
+      contents = await inTransaction(this.pool, async (c) => {
+        await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+        row = (await c.query<{ stream_id: string | null; internal_id: string | null }>('SELECT stream_id, internal_id FROM itonami_executions WHERE id = $1', [id])).rows[0];
+        return row?.stream_id == null || row.internal_id == null ? undefined : loadStream(c, row.stream_id);
+      });
+    } catch (e) {
+      throw dbError(`${method}: reading the log of "${id}" failed`, e);
+    }
+    if (row === undefined) throw new ClusterError('UNKNOWN_EXECUTION', `${method}: no execution "${id}" in the cluster`);
+    if (contents === undefined || row.internal_id === null) return [];
+    const internal = row.internal_id;
+    const store = new Store({ backend: new StreamBackend(row.stream_id!, 0, READ_ONLY, contents), snapshotEvery: 0 });
+    const out: WorkflowEvent[] = [];
+    for (const commit of store.history()) {
+      if ((commit.meta as { execution?: unknown } | null)?.execution !== internal) continue;
+      for (const e of eventsOf(store, commit)) out.push({ ...e, executionId: id });
+    }
+    return out;
+  }
+
   /** Resolves once the execution has ended (durably), with its outputs or error. */
   waitForDistributedResult(id: string, options: { readonly timeout?: number } = {}): Promise<DistributedExecution> {
     this.checkOpen('waitForDistributedResult');
@@ -492,3 +531,10 @@ function toExecution(row: Record<string, unknown>): DistributedExecution {
     engineExecutionId: (row.internal_id ?? null) as string | null,
   };
 }
+
+/** The group commit of a stream read only for its history: nothing is ever written to it. */
+const READ_ONLY: GroupCommit = {
+  schedule(): void {
+    throw new ClusterError('INVALID_ARGUMENT', 'DistributedEngine: a stream read for its history cannot be written');
+  },
+};

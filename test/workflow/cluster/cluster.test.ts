@@ -234,6 +234,20 @@ describe.skipIf(PG_URL === undefined)('cluster on PostgreSQL', () => {
       await client.cancelDistributedWorkflow(w2);
       expect((await client.waitForDistributedResult(w1, { timeout: 20_000 })).status).toBe('completed');
       expect((await client.waitForDistributedResult(w2, { timeout: 20_000 })).status).toBe('cancelled');
+      // Event histories read from the streams' logs: the events a local engine records for the same run.
+      const local = WorkflowEngine.builder().withStorage('memory').build();
+      local.registerWorkflow(waitIr as never);
+      const l1 = local.startWorkflow('waiter', {}); // reaches its wait before it returns
+      expect(local.signal(l1, 'go', { x: 1 })).toBe(true);
+      await local.waitForCompletion(l1);
+      const h1 = await client.getDistributedEventHistory(w1);
+      expect(h1.map((e) => e.type)).toEqual(local.getEventHistory(l1).map((e) => e.type));
+      expect(h1.every((e) => e.executionId === w1)).toBe(true);
+      const { tx: _tx, time: _time, executionId: _id, ...lastLocal } = local.getEventHistory(l1).at(-1)!;
+      expect(h1.at(-1)).toMatchObject({ ...lastLocal, type: 'WorkflowCompleted' });
+      expect((await client.getDistributedEventHistory(w2)).map((e) => e.type)).toContain('WorkflowCancelled');
+      expect(await client.getDistributedEventHistory(queued[1])).toEqual([]); // cancelled while queued: never ran
+      await expect(client.getDistributedEventHistory('no-such-id')).rejects.toMatchObject({ code: 'UNKNOWN_EXECUTION' });
       await expect(client.waitForDistributedResult('no-such-id', { timeout: 5000 })).rejects.toMatchObject({ code: 'UNKNOWN_EXECUTION' });
       await expect(client.submitDistributedWorkflow('nope', {})).rejects.toMatchObject({ code: 'UNKNOWN_WORKFLOW' });
       await node.close({ drainMs: 0 });
@@ -368,9 +382,14 @@ describe.skipIf(PG_URL === undefined)('cluster on PostgreSQL', () => {
       const wf = join(ROOT, '../shared/seed-workflows/simple_sequence.kotoba');
       const input = JSON.stringify({ username: 'ann', email: 'ann@example.com', password: 'secret123' });
       const out = await cli(['submit', wf, '--input', input, '--count', '2', '--wait']);
-      const results = JSON.parse(out.stdout) as { status: string; outputs: { userId?: string } }[];
+      const results = JSON.parse(out.stdout) as { id: string; status: string; outputs: { userId?: string } }[];
       expect(results.map((r) => r.status)).toEqual(['completed', 'completed']);
       expect(results[0].outputs.userId).toBe('user-ann');
+      const events = JSON.parse((await cli(['history', results[0].id])).stdout) as { type: string; executionId: string }[];
+      expect(events[0]).toMatchObject({ type: 'WorkflowStarted', executionId: results[0].id });
+      expect(events.at(-1)?.type).toBe('WorkflowCompleted');
+      expect(events.filter((e) => e.type === 'ActivityCompleted').length).toBeGreaterThan(0);
+      await expect(cli(['history', 'no-such-id'])).rejects.toMatchObject({ code: 2 });
       const health = JSON.parse((await cli(['health'])).stdout) as { nodes: { id: string; alive: boolean }[]; completedExecutions: number };
       expect(health.nodes.map((n) => [n.id, n.alive])).toEqual([['cli-1', true]]);
       expect(health.completedExecutions).toBe(2);
