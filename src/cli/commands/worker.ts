@@ -16,6 +16,7 @@ interface WorkerOptions {
   leaseMs?: string;
   drainMs?: string;
   streamSize?: string;
+  retainDoneMs?: string;
   quiet?: boolean;
 }
 
@@ -40,6 +41,7 @@ export function workerCommand(program: Command, action: Action): void {
     .option('--lease-ms <ms>', 'lease time; a node silent this long loses its executions', '5000')
     .option('--stream-size <n>', 'executions started in one stream (one store, the unit of failover) before a new one opens', '100')
     .option('--drain-ms <ms>', 'on SIGTERM: how long running executions may finish before their leases are released', '10000')
+    .option('--retain-done-ms <ms>', "delete the log of streams whose executions all ended this long ago (their results stay; default: keep)")
     .option('-q, --quiet', 'no log lines on stderr')
     .action((opts: WorkerOptions) =>
       action(async () => {
@@ -49,6 +51,7 @@ export function workerCommand(program: Command, action: Action): void {
         const leaseMs = positiveInt('--lease-ms', opts.leaseMs, 5000);
         const drainMs = positiveInt('--drain-ms', opts.drainMs, 10000);
         const streamSize = positiveInt('--stream-size', opts.streamSize, 100);
+        const retainDoneStreamsMs = opts.retainDoneMs === undefined ? Infinity : positiveInt('--retain-done-ms', opts.retainDoneMs, 0);
         const [{ DistributedEngine, balancerNamed }, { exampleActivities, loadActivities }, { loadWorkflowFile }, { hostname }] = await Promise.all([
           import('../../workflow/cluster/index.ts'),
           import('../activities-module.ts'),
@@ -77,7 +80,7 @@ export function workerCommand(program: Command, action: Action): void {
           process.on('SIGTERM', () => stop('SIGTERM'));
           process.on('SIGINT', () => stop('SIGINT'));
         });
-        await engine.enableDistributedExecution(nodeId, balancer, { capacity, leaseMs, streamSize, log });
+        await engine.enableDistributedExecution(nodeId, balancer, { capacity, leaseMs, streamSize, retainDoneStreamsMs, log });
         await writeOut(`node ${nodeId} running (activities: ${acts.source})\n`);
         await stopped;
         return ExitCode.OK;

@@ -276,18 +276,24 @@ export class DistributedEngine {
     this.checkOpen('getDistributedEventHistory');
     const method = 'DistributedEngine.getDistributedEventHistory';
     let contents: StreamContents | undefined;
-    let row: { stream_id: string | null; internal_id: string | null } | undefined;
+    let row: { stream_id: string | null; internal_id: string | null; pruned: boolean } | undefined;
     try {
       // One snapshot of the database: the execution's row and its stream's log agree.
       contents = await inTransaction(this.pool, async (c) => {
         await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-        row = (await c.query<{ stream_id: string | null; internal_id: string | null }>('SELECT stream_id, internal_id FROM itonami_executions WHERE id = $1', [id])).rows[0];
-        return row?.stream_id == null || row.internal_id == null ? undefined : loadStream(c, row.stream_id);
+        row = (
+          await c.query<{ stream_id: string | null; internal_id: string | null; pruned: boolean }>(
+            'SELECT e.stream_id, e.internal_id, s.pruned_at IS NOT NULL AS pruned FROM itonami_executions e LEFT JOIN itonami_streams s ON s.id = e.stream_id WHERE e.id = $1',
+            [id],
+          )
+        ).rows[0];
+        return row?.stream_id == null || row.internal_id == null || row.pruned ? undefined : loadStream(c, row.stream_id);
       });
     } catch (e) {
       throw dbError(`${method}: reading the log of "${id}" failed`, e);
     }
     if (row === undefined) throw new ClusterError('UNKNOWN_EXECUTION', `${method}: no execution "${id}" in the cluster`);
+    if (row.pruned) throw new ClusterError('HISTORY_PRUNED', `${method}: the log of stream ${row.stream_id}, which "${id}" ran in, was deleted by done-stream retention (retainDoneStreamsMs); its status and outputs remain (getDistributedExecution)`);
     if (contents === undefined || row.internal_id === null) return [];
     const internal = row.internal_id;
     const store = new Store({ backend: new StreamBackend(row.stream_id!, 0, READ_ONLY, contents), snapshotEvery: 0 });

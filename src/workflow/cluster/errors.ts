@@ -12,6 +12,8 @@ export type ClusterErrorCode =
   /** No such workflow or execution in the cluster. */
   | 'UNKNOWN_WORKFLOW'
   | 'UNKNOWN_EXECUTION'
+  /** The log an execution's history is read from was deleted by done-stream retention. */
+  | 'HISTORY_PRUNED'
   /** `waitForDistributedResult` gave up. */
   | 'WAIT_TIMEOUT'
   /** The node or client was closed. */

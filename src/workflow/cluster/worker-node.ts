@@ -28,6 +28,14 @@ export interface WorkerNodeOptions {
   readonly streamSize?: number;
   /** Called with one line per notable event (claims, take-overs, fencing). */
   readonly log?: (line: string) => void;
+  /**
+   * How long the log of a stream whose executions have all ended is kept,
+   * ms: after that the node deletes its commits, blocks and snapshots (the
+   * executions' rows, with status, outputs and error, stay; their event
+   * history is gone). Default Infinity: kept. Any node with a finite setting
+   * prunes every done stream of the cluster older than it.
+   */
+  readonly retainDoneStreamsMs?: number;
 }
 
 /** What a worker node runs with: the pool of the cluster and the activities it offers. */
@@ -92,7 +100,10 @@ export class WorkerNode {
     this.nodeId = config.nodeId;
     this.pool = config.pool;
     const leaseMs = config.leaseMs ?? 5000;
+    const retain = config.retainDoneStreamsMs ?? Infinity;
+    if (!(retain >= 0)) throw new ClusterError('INVALID_ARGUMENT', `WorkerNode: retainDoneStreamsMs must be a number >= 0 or Infinity, got ${String(config.retainDoneStreamsMs)}`);
     this.o = {
+      retainDoneStreamsMs: retain,
       capacity: config.capacity ?? 2000,
       leaseMs,
       heartbeatMs: config.heartbeatMs ?? Math.max(50, Math.floor(leaseMs / 5)),
@@ -208,7 +219,31 @@ export class WorkerNode {
       } catch (e) {
         if (!isTransient(e)) this.o.log(`node ${this.nodeId}: heartbeat failed: ${(e as Error).message}`);
       }
+      if (this.o.retainDoneStreamsMs !== Infinity) await this.pruneDoneStreams();
       await this.pause(this.o.heartbeatMs);
+    }
+  }
+
+  /**
+   * Deletes the logs of streams done for longer than `retainDoneStreamsMs`, a
+   * few at a time; SKIP LOCKED lets several nodes prune side by side.
+   */
+  private async pruneDoneStreams(): Promise<void> {
+    try {
+      const ids = await inTransaction(this.pool, async (c) => {
+        const rows = (await c.query<{ id: string }>(
+          `SELECT id FROM itonami_streams WHERE status = 'done' AND pruned_at IS NULL AND done_at < now() - $1 * interval '1 millisecond'
+           ORDER BY done_at LIMIT 20 FOR UPDATE SKIP LOCKED`,
+          [this.o.retainDoneStreamsMs],
+        )).rows.map((r) => r.id);
+        if (rows.length === 0) return rows;
+        for (const t of ['itonami_commits', 'itonami_blocks', 'itonami_snapshots']) await c.query(`DELETE FROM ${t} WHERE stream_id = ANY($1::text[])`, [rows]);
+        await c.query('UPDATE itonami_streams SET pruned_at = now() WHERE id = ANY($1::text[])', [rows]);
+        return rows;
+      });
+      if (ids.length > 0) this.o.log(`node ${this.nodeId} pruned the log of ${ids.length} done stream(s)`);
+    } catch (e) {
+      if (!isTransient(e)) this.o.log(`node ${this.nodeId}: pruning done streams failed: ${(e as Error).message}`);
     }
   }
 
@@ -459,7 +494,7 @@ export class WorkerNode {
     if (this.openStream === s) this.openStream = undefined;
     await s.engine.close().catch(() => undefined);
     try {
-      await this.pool.query(`UPDATE itonami_streams SET status = 'done', owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2 AND epoch = $3`, [s.id, this.nodeId, s.epoch]);
+      await this.pool.query(`UPDATE itonami_streams SET status = 'done', done_at = now(), owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2 AND epoch = $3`, [s.id, this.nodeId, s.epoch]);
     } catch {
       // Left open: whoever takes it over finds nothing running and marks it done.
     }

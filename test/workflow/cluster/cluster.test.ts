@@ -261,6 +261,27 @@ describe.skipIf(PG_URL === undefined)('cluster on PostgreSQL', () => {
     }
   });
 
+  it('done-stream retention deletes the log of streams whose executions all ended; results stay, the history says it was pruned', async () => {
+    const { schema, spec } = fresh('retain');
+    const acts = new ActivityRegistry().register(new FunctionActivity('sleepy', (input) => ({ v: (input.v as number) + 1 })));
+    const client = await DistributedEngine.builder().withStorage(spec).withWorkflow(seq3(0)).build();
+    const node = await DistributedEngine.builder().withStorage(spec).withActivities(acts).build();
+    try {
+      const ids = await client.submitDistributedWorkflows('sleepy3', [{ v: 1 }, { v: 2 }]);
+      await node.enableDistributedExecution('r1', undefined, { pollMs: 20, heartbeatMs: 50, streamSize: 2, retainDoneStreamsMs: 0 });
+      for (const id of ids) expect((await client.waitForDistributedResult(id, { timeout: 20_000 })).status).toBe('completed');
+      await until('the done stream pruned', async () => (await sql(`SELECT 1 FROM ${schema}.itonami_streams WHERE pruned_at IS NOT NULL`)).length === 1, 10_000, 20);
+      expect(await sql(`SELECT 1 FROM ${schema}.itonami_commits`)).toEqual([]);
+      expect(await client.getDistributedExecution(ids[0])).toMatchObject({ status: 'completed', outputs: { v: 4 } });
+      await expect(client.getDistributedEventHistory(ids[0])).rejects.toMatchObject({ code: 'HISTORY_PRUNED' });
+      // Negative settings are refused.
+      await expect(client.enableDistributedExecution('r2', undefined, { retainDoneStreamsMs: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/retainDoneStreamsMs/) });
+    } finally {
+      await node.close({ drainMs: 0 });
+      await client.close();
+    }
+  });
+
   it('an event reaches the waits of running executions on every node, each through its own filter', async () => {
     const { schema, spec } = fresh('event');
     const paid = {
@@ -321,32 +342,43 @@ describe.skipIf(PG_URL === undefined)('cluster on PostgreSQL', () => {
     }
   });
 
-  it('runs 500 workflows on 3 workers; a SIGKILLed worker is failed over and rejoins with the same id', async () => {
+  it('runs 500 workflows on 3 workers; a SIGKILLed worker holding executions is failed over and rejoins with the same id', async () => {
     const { schema, url, spec } = fresh('kill');
     const engine = await DistributedEngine.builder().withStorage(spec).withWorkflow(seq3(20)).build();
-    const lease = ['--lease-ms', '2500', '--drain-ms', '3000', '--stream-size', '100'];
+    // Capacity 100 a node: the 500 run in waves, so that while some have completed others are held
+    // (with every execution claimed at once they all end in one burst, and the moment to kill can be missed).
+    const lease = ['--lease-ms', '2500', '--drain-ms', '3000', '--stream-size', '100', '--capacity', '100'];
     const workers = ['w1', 'w2', 'w3'].map((id) => startWorker(url, id, lease));
     try {
       await until('3 workers alive', async () => (await aliveNodes(engine)).length === 3);
       const t0 = Date.now();
       const ids = await engine.submitDistributedWorkflows('sleepy3', Array.from({ length: 500 }, (_, v) => ({ v })));
       const results = Promise.all(ids.map((id) => engine.waitForDistributedResult(id, { timeout: 150_000 })));
-      // Kill w2 once it is holding executions and about a fifth of the work is done.
-      // (What w2 holds is read from its streams, not from its last heartbeat's load, which lags by up to a heartbeat.)
-      await until('w2 busy and 100 completed', async () => {
-        const h = await engine.getClusterHealth();
-        if (h.completedExecutions < 100) return false;
-        const held = await sql<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.itonami_executions e JOIN ${schema}.itonami_streams s ON s.id = e.stream_id WHERE s.owner = 'w2' AND e.status = 'running'`);
-        return Number(held[0].n) > 0;
+      // Kill a worker once it is holding executions and about a fifth of the work is done: the
+      // first of w2, w1, w3 that holds some (which nodes claim what is up to their claim loops).
+      // (What a node holds is read from its streams, not from its last heartbeat's load, which lags by up to a heartbeat.)
+      const heldBy = async (node: string): Promise<number> =>
+        Number((await sql<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.itonami_executions e JOIN ${schema}.itonami_streams s ON s.id = e.stream_id WHERE s.owner = $1 AND e.status = 'running'`, [node]))[0].n);
+      let victim = -1;
+      await until('a busy worker and 100 completed', async () => {
+        if ((await engine.getClusterHealth()).completedExecutions < 100) return false;
+        for (const i of [1, 0, 2]) {
+          if ((await heldBy(workers[i].nodeId)) > 0) {
+            victim = i;
+            return true;
+          }
+        }
+        return false;
       }, 90_000, 20);
+      const victimId = workers[victim].nodeId;
       const atKill = await engine.getClusterHealth();
-      const heldByKilled = (await sql<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.itonami_executions e JOIN ${schema}.itonami_streams s ON s.id = e.stream_id WHERE s.owner = 'w2' AND e.status = 'running'`))[0].n;
-      workers[1].child.kill('SIGKILL');
-      await workers[1].exited;
+      const heldByKilled = await heldBy(victimId);
+      workers[victim].child.kill('SIGKILL');
+      await workers[victim].exited;
       const killedAt = new Date();
-      await until('w2 seen dead', async () => !(await aliveNodes(engine)).includes('w2'), 30_000);
+      await until(`${victimId} seen dead`, async () => !(await aliveNodes(engine)).includes(victimId), 30_000);
       // Restarted with the same id: it rejoins.
-      workers[1] = startWorker(url, 'w2', lease);
+      workers[victim] = startWorker(url, victimId, lease);
       const done = await results;
       const ms = Date.now() - t0;
 
@@ -358,14 +390,14 @@ describe.skipIf(PG_URL === undefined)('cluster on PostgreSQL', () => {
       // The failover really happened: some stream went to a new owner at a higher epoch.
       const epochs = await sql<{ max: number }>(`SELECT max(epoch) AS max FROM ${schema}.itonami_streams`);
       expect(epochs[0].max).toBeGreaterThan(1);
-      await until('w2 alive again', async () => {
-        const n = (await engine.getClusterHealth()).nodes.find((x) => x.id === 'w2');
+      await until(`${victimId} alive again`, async () => {
+        const n = (await engine.getClusterHealth()).nodes.find((x) => x.id === victimId);
         return n !== undefined && n.alive && n.startedAt > killedAt;
       }, 30_000);
       const rules = await ruleCounts(schema);
       console.log(
-        `failover: 500 workflows on 3 worker processes; w2 SIGKILLed at ${atKill.completedExecutions} completed with ${heldByKilled} executions running on it; ` +
-          `all 500 completed in ${ms} ms; duplicate completions ${duplicates}; interrupted attempts re-run ${rules.get('activity.interrupted') ?? 0}; max stream epoch ${epochs[0].max}; w2 rejoined`,
+        `failover: 500 workflows on 3 worker processes; ${victimId} SIGKILLed at ${atKill.completedExecutions} completed with ${heldByKilled} executions running on it; ` +
+          `all 500 completed in ${ms} ms; duplicate completions ${duplicates}; interrupted attempts re-run ${rules.get('activity.interrupted') ?? 0}; max stream epoch ${epochs[0].max}; ${victimId} rejoined`,
       );
       if (process.env.ITONAMI_TEST_VERBOSE === '1') for (const w of workers) console.log(w.log.join('').split('\n').filter((l) => /took over|dropped|left/.test(l)).map((l) => `${w.nodeId}: ${l}`).join('\n'));
     } finally {

@@ -110,6 +110,16 @@ export const MIGRATIONS: readonly { readonly version: number; readonly name: str
     name: 'event inbox rows',
     sql: `COMMENT ON COLUMN itonami_inbox.kind IS 'signal (name, payload), cancel, or since migration 3 event (name: the event type, payload): offered to the execution by its owner node'`,
   },
+  {
+    // When a stream ended, and when retention deleted its log (commits, blocks, snapshots).
+    version: 4,
+    name: 'done stream retention',
+    sql: `
+      ALTER TABLE itonami_streams ADD COLUMN done_at timestamptz, ADD COLUMN pruned_at timestamptz;
+      UPDATE itonami_streams SET done_at = now() WHERE status = 'done';
+      CREATE INDEX itonami_streams_prunable ON itonami_streams (done_at) WHERE status = 'done' AND pruned_at IS NULL;
+    `,
+  },
 ];
 
 /** Applies the migrations not yet applied; returns the versions it applied. */
