@@ -44,8 +44,7 @@ export class SqliteBackend implements Backend {
   private readonly stmts: {
     insCommit: BetterSqlite3.Statement;
     tagged: BetterSqlite3.Statement;
-    tagsComplete: BetterSqlite3.Statement;
-    setTagsIncomplete: BetterSqlite3.Statement;
+    untagged: BetterSqlite3.Statement;
     insBlock: BetterSqlite3.Statement;
     getBlock: BetterSqlite3.Statement;
     insSnap: BetterSqlite3.Statement;
@@ -53,6 +52,8 @@ export class SqliteBackend implements Backend {
     snaps: BetterSqlite3.Statement;
   };
   private closed = false;
+  /** The first write that failed: every later write fails with it. */
+  private failure: GraphError | undefined = undefined;
 
   constructor(
     readonly path: string,
@@ -63,18 +64,16 @@ export class SqliteBackend implements Backend {
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.durability === 'off' ? 'OFF' : 'FULL'}`);
-      const fresh = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'commits'").get() === undefined;
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS blocks (digest BLOB PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS commits (tx INTEGER PRIMARY KEY, digest BLOB NOT NULL, bytes BLOB NOT NULL, tag TEXT);
         CREATE TABLE IF NOT EXISTS snapshots (tx INTEGER PRIMARY KEY, root BLOB NOT NULL);
-        CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       `);
-      // Files written before commit tags: the column is added, and the index is incomplete until retagged.
+      // Commit tags (StoreOptions.tagOf): '' for none, NULL for not computed (written by a store
+      // without tagOf, or by a build from before tags, which also lacks the column).
       const cols = this.db.prepare('PRAGMA table_info(commits)').all() as { name: string }[];
       if (!cols.some((c) => c.name === 'tag')) this.db.exec('ALTER TABLE commits ADD COLUMN tag TEXT');
-      this.db.exec('CREATE INDEX IF NOT EXISTS commits_by_tag ON commits (tag, tx) WHERE tag IS NOT NULL');
-      if (fresh) this.db.prepare("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('tags', 'complete')").run();
+      this.db.exec('CREATE INDEX IF NOT EXISTS commits_tag ON commits (tag, tx)');
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
       const message = `SqliteBackend: cannot open store file ${path}: ${(e as Error).message}`;
@@ -84,8 +83,7 @@ export class SqliteBackend implements Backend {
     this.stmts = {
       insCommit: this.db.prepare('INSERT INTO commits (tx, digest, bytes, tag) VALUES (?, ?, ?, ?)'),
       tagged: this.db.prepare('SELECT tx FROM commits WHERE tag = ? AND tx < ? ORDER BY tx').pluck(),
-      tagsComplete: this.db.prepare("SELECT value FROM store_meta WHERE key = 'tags'").pluck(),
-      setTagsIncomplete: this.db.prepare("DELETE FROM store_meta WHERE key = 'tags'"),
+      untagged: this.db.prepare('SELECT 1 FROM commits WHERE tag IS NULL LIMIT 1').pluck(),
       insBlock: this.db.prepare('INSERT OR IGNORE INTO blocks (digest, bytes) VALUES (?, ?)'),
       getBlock: this.db.prepare('SELECT bytes FROM blocks WHERE digest = ?'),
       insSnap: this.db.prepare('INSERT OR REPLACE INTO snapshots (tx, root) VALUES (?, ?)'),
@@ -162,8 +160,9 @@ export class SqliteBackend implements Backend {
   }
 
   tagged(tag: string, before: number): number[] | undefined {
+    // Complete only if every commit's tag was computed (NULL: not computed).
     if (this.pendingCommits.some((c) => c.tag === undefined)) return undefined;
-    if (this.read(() => this.stmts.tagsComplete.get()) !== 'complete') return undefined;
+    if (this.read(() => this.stmts.untagged.get()) !== undefined) return undefined;
     const txs = this.read(() => this.stmts.tagged.all(tag, before)) as number[];
     // Queued commits follow the written ones.
     for (const c of this.pendingCommits) if (c.tag === tag && c.tx < before) txs.push(c.tx);
@@ -175,8 +174,7 @@ export class SqliteBackend implements Backend {
     try {
       const upd = this.db.prepare('UPDATE commits SET tag = ? WHERE tx = ?');
       this.db.transaction(() => {
-        for (const [tx, tag] of tags) upd.run(tag, tx);
-        this.db.prepare("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('tags', 'complete')").run();
+        for (const [tx, tag] of tags) upd.run(tag ?? '', tx);
       })();
     } catch (e) {
       throw new GraphError('BACKEND', `SqliteBackend: writing commit tags to ${this.path} failed: ${(e as Error).message}`, { cause: e });
@@ -192,6 +190,7 @@ export class SqliteBackend implements Backend {
   }
 
   sync(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.pendingCommits.length === 0 && this.pendingBlocks.size === 0 && this.pendingSnapshots.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
@@ -201,9 +200,12 @@ export class SqliteBackend implements Backend {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flushNow();
-    this.closed = true;
-    this.db.close();
+    try {
+      this.flushNow();
+    } finally {
+      this.closed = true;
+      this.db.close();
+    }
   }
 
   private schedule(): void {
@@ -222,6 +224,14 @@ export class SqliteBackend implements Backend {
   /** Writes everything queued in one transaction and wakes the waiters. */
   flushNow(): void {
     if (this.closed) return;
+    // After a failed write the log has a hole: nothing after it may be written (a later
+    // commit or snapshot would make a file that does not reopen). Every write fails alike.
+    if (this.failure !== undefined) {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w.reject(this.failure);
+      throw this.failure;
+    }
     const commits = this.pendingCommits;
     const blocks = this.pendingBlocks;
     const snaps = this.pendingSnapshots;
@@ -234,19 +244,16 @@ export class SqliteBackend implements Backend {
       if (commits.length > 0 || blocks.size > 0 || snaps.length > 0) {
         this.db.transaction(() => {
           for (const [d, b] of blocks) this.stmts.insBlock.run(Buffer.from(d, 'latin1'), b);
-          let untagged = false;
           for (const c of commits) {
             const bytes = Buffer.from(compactEntryJson(c), 'utf8');
-            this.stmts.insCommit.run(c.tx, Buffer.from(hashBlock(bytes), 'latin1'), bytes, c.tag ?? null);
-            if (c.tag === undefined) untagged = true;
+            this.stmts.insCommit.run(c.tx, Buffer.from(hashBlock(bytes), 'latin1'), bytes, c.tag === undefined ? null : (c.tag ?? ''));
           }
-          // A commit whose tag was not computed leaves the tag index incomplete.
-          if (untagged) this.stmts.setTagsIncomplete.run();
           for (const s of snaps) this.stmts.insSnap.run(s.tx, Buffer.from(s.root, 'latin1'));
         })();
       }
     } catch (e) {
       const err = new GraphError('BACKEND', `SqliteBackend: writing to ${this.path} failed: ${(e as Error).message}`, { cause: e });
+      this.failure = err;
       for (const w of waiters) w.reject(err);
       throw err;
     }

@@ -510,7 +510,7 @@ export class Store implements TxHost {
   }
 
   private cacheOlder(tx: TxId, entry: { value: GraphValue; commit: Commit }): void {
-    if (this.older.size >= 8) this.older.delete(this.older.keys().next().value as TxId);
+    if (!this.older.has(tx) && this.older.size >= 8) this.older.delete(this.older.keys().next().value as TxId);
     this.older.set(tx, entry);
   }
 

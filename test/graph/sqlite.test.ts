@@ -138,7 +138,7 @@ describe('SQLite backend', () => {
     count.read = 0;
     expect(c.commitsTagged('m0')).toEqual([...expected(0, 20), 21]);
     expect(count.read).toBe(0);
-    // A store without tagOf appends an untagged commit: the index is incomplete again, and completed on the next call.
+    // A store without tagOf (or an older build) appends a commit whose tag is not computed: the index is incomplete again, and completed on the next call.
     c.transact((tx) => void tx.addNode('y'), { step: 22 });
     await c.close();
     const d = open(file, { snapshotEvery: 0 });
@@ -151,9 +151,9 @@ describe('SQLite backend', () => {
     expect(count.read).toBe(23);
     expect(new Store({ tagOf }).commitsTagged('m0')).toBeUndefined(); // memory: no index (the caller reads history)
     await e.close();
-    // A file from before commit tags: no tag column, no index, no marker.
+    // A file from before commit tags: no tag column, no index.
     const raw = new Database(file);
-    raw.exec('DROP INDEX commits_by_tag; ALTER TABLE commits DROP COLUMN tag; DROP TABLE store_meta;');
+    raw.exec('DROP INDEX commits_tag; ALTER TABLE commits DROP COLUMN tag;');
     raw.close();
     const f = new Store({ backend: new Counting(file), snapshotEvery: 0, tagOf });
     count.read = 0;
@@ -161,6 +161,27 @@ describe('SQLite backend', () => {
     expect(f.commitsTagged('m2')).toEqual(expected(2, 20));
     expect(count.read).toBe(23); // the 23 commits, once
     await f.close();
+  });
+
+  it('after a failed write nothing more is written (no hole in the log, no snapshot of unwritten commits): the file reopens at the last durable commit', async () => {
+    const file = join(dir, 's.db');
+    const backend = new SqliteBackend(file);
+    const a = new Store({ backend, snapshotEvery: 10 });
+    a.transact((tx) => void tx.addNode('one'));
+    await a.sync();
+    const stmts = (backend as unknown as { stmts: { insCommit: { run: (...args: unknown[]) => unknown } } }).stmts;
+    const real = stmts.insCommit;
+    stmts.insCommit = { run: () => { throw new Error('disk I/O error (injected)'); } };
+    a.transact((tx) => void tx.addNode('two'));
+    await expect(a.sync()).rejects.toMatchObject({ code: 'BACKEND', message: expect.stringMatching(/injected/) });
+    stmts.insCommit = real; // the disk recovers: still nothing more may be written
+    a.transact((tx) => void tx.addNode('three'));
+    await expect(a.sync()).rejects.toMatchObject({ code: 'BACKEND' });
+    await expect(a.close()).rejects.toMatchObject({ code: 'BACKEND' }); // its head snapshot is not written either
+    const b = open(file);
+    expect(b.headTx).toBe(1);
+    expect(b.head().hasNode('one')).toBe(true);
+    await b.close();
   });
 
   it("retention 'since-oldest-snapshot' keeps exactly the TxIds from the oldest kept snapshot on", async () => {

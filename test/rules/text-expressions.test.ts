@@ -44,6 +44,8 @@ describe('rule expressions are GQL expressions', () => {
     expect(() => apply(s, div, { bindings: { x: 'a' } })).toThrowError(expect.objectContaining({ code: 'EVAL' }));
     const node = parseRule(`rule r { match (x:Acct), (y:Acct) set x.v = y }`);
     expect(() => apply(s, node)).toThrowError(expect.objectContaining({ code: 'EVAL', message: expect.stringMatching(/node is not a property value/) }));
+    const graph = parseRule(`rule r { match (x:Acct)-[k:knows]->(y:Acct) set x.v = id(startNode(k)) }`);
+    expect(() => apply(s, graph)).toThrowError(expect.objectContaining({ code: 'EVAL', message: expect.stringMatching(/reading the graph/) }));
     expect(s.headTx).toBe(before);
     const param = parseRule(`rule r { param $p match (x:Acct) where x.balance > $p set x.v = 1 }`);
     expect(() => matchesOf(s.head(), param, {})).toThrowError(RuleError);

@@ -27,6 +27,12 @@ function positiveInt(what: string, v: string | undefined, dflt: number): number 
   return n;
 }
 
+function nonNegativeInt(what: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new CliError('USAGE', `${what} ${JSON.stringify(v)}: expected an integer >= 0`);
+  return n;
+}
+
 export function workerCommand(program: Command, action: Action): void {
   program
     .command('worker')
@@ -51,7 +57,7 @@ export function workerCommand(program: Command, action: Action): void {
         const leaseMs = positiveInt('--lease-ms', opts.leaseMs, 5000);
         const drainMs = positiveInt('--drain-ms', opts.drainMs, 10000);
         const streamSize = positiveInt('--stream-size', opts.streamSize, 100);
-        const retainDoneStreamsMs = opts.retainDoneMs === undefined ? Infinity : positiveInt('--retain-done-ms', opts.retainDoneMs, 0);
+        const retainDoneStreamsMs = opts.retainDoneMs === undefined ? Infinity : nonNegativeInt('--retain-done-ms', opts.retainDoneMs);
         const [{ DistributedEngine, balancerNamed }, { exampleActivities, loadActivities }, { loadWorkflowFile }, { hostname }] = await Promise.all([
           import('../../workflow/cluster/index.ts'),
           import('../activities-module.ts'),

@@ -92,9 +92,16 @@ class ParamMap extends Map<string, Value> {
   }
 }
 
-/** Rule expressions see the match, not the graph: a function that reads the graph is refused when it runs. */
+/**
+ * Rule expressions see the match, not the graph: a function that reads the
+ * graph (`startNode`, `endNode`) is refused when it calls the view. Only calls
+ * throw, so a debugger or logger can still look at the context.
+ */
 const NO_VIEW = new Proxy({} as GraphView, {
   get(_t, key) {
-    throw new RuleError('EVAL', `rule expression: reading the graph (${String(key)}) is not allowed; match what you need in the pattern`);
+    if (typeof key === 'symbol' || key === 'then' || key === 'toJSON') return undefined;
+    return () => {
+      throw new RuleError('EVAL', `rule expression: reading the graph (${key}) is not allowed; match what you need in the pattern`);
+    };
   },
 });

@@ -160,6 +160,8 @@ export class WorkerNode {
     }
     this.o.log(`node ${this.nodeId} joined`);
     this.loops = [this.heartbeatLoop(), this.claimLoop(), this.inboxLoop()];
+    // Its own loop: a slow delete must not hold up lease renewal.
+    if (this.o.retainDoneStreamsMs !== Infinity) this.loops.push(this.pruneLoop());
   }
 
   /**
@@ -219,7 +221,13 @@ export class WorkerNode {
       } catch (e) {
         if (!isTransient(e)) this.o.log(`node ${this.nodeId}: heartbeat failed: ${(e as Error).message}`);
       }
-      if (this.o.retainDoneStreamsMs !== Infinity) await this.pruneDoneStreams();
+      await this.pause(this.o.heartbeatMs);
+    }
+  }
+
+  private async pruneLoop(): Promise<void> {
+    while (!this.stopped) {
+      await this.pruneDoneStreams();
       await this.pause(this.o.heartbeatMs);
     }
   }
@@ -233,7 +241,7 @@ export class WorkerNode {
       const ids = await inTransaction(this.pool, async (c) => {
         const rows = (await c.query<{ id: string }>(
           `SELECT id FROM itonami_streams WHERE status = 'done' AND pruned_at IS NULL AND done_at < now() - $1 * interval '1 millisecond'
-           ORDER BY done_at LIMIT 20 FOR UPDATE SKIP LOCKED`,
+           ORDER BY done_at LIMIT 5 FOR UPDATE SKIP LOCKED`,
           [this.o.retainDoneStreamsMs],
         )).rows.map((r) => r.id);
         if (rows.length === 0) return rows;

@@ -5,6 +5,7 @@ import type { CompiledExpression, ExecutionData } from '../ir/expression.ts';
 import { applyOutputMapping, resolveMapping } from '../ir/mapping.ts';
 import type { IOSpec } from '../ir/types.ts';
 import { executionData, PropsMemo, updateData } from './execution-data.ts';
+import type { DataWriter } from './execution-data.ts';
 
 /** A decision predicate registered by the application (`condition: "is_high_priority"`). */
 export type Predicate = (data: ExecutionData) => boolean;
@@ -302,7 +303,7 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
       }
     }
     const data = updateData(e, (d) => {
-      if (name !== null) d.set('steps', name, { output: params.output });
+      if (name !== null) recordStep(d, name, params.output);
       for (const [key, v] of Object.entries(assigned)) d.set('vars', key, v);
       if (!undo && typeof s.props.compensate === 'string') d.push('compensations', { activity_ref: s.props.compensate, input: k.props.input, step: s.props.path });
     });
@@ -648,7 +649,7 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
           steps: (m) => {
             const name = get(m, 's', 'name');
             const payload = get(m, 'g', 'payload') ?? null;
-            return typeof name === 'string' ? updateData(m.node('e'), (d) => d.set('steps', name, { output: payload })).steps : (get(m, 'e', 'steps') ?? {});
+            return typeof name === 'string' ? updateData(m.node('e'), (d) => recordStep(d, name, payload)).steps : (get(m, 'e', 'steps') ?? {});
           },
         },
       },
@@ -743,7 +744,7 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
         set: {
           steps: (m, p) => {
             const name = get(m, 's', 'name');
-            return typeof name === 'string' ? updateData(m.node('e'), (d) => d.set('steps', name, { output: p.payload })).steps : (get(m, 'e', 'steps') ?? {});
+            return typeof name === 'string' ? updateData(m.node('e'), (d) => recordStep(d, name, p.payload)).steps : (get(m, 'e', 'steps') ?? {});
           },
         },
       },
@@ -781,7 +782,7 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
   const subComplete = callFact('subworkflow.complete', ['output'], 'delete', { phase: 'done' }, {
     steps: (m, p) => {
       const name = get(m, 's', 'name');
-      return typeof name === 'string' ? updateData(m.node('e'), (d) => d.set('steps', name, { output: p.output })).steps : (get(m, 'e', 'steps') ?? {});
+      return typeof name === 'string' ? updateData(m.node('e'), (d) => recordStep(d, name, p.output)).steps : (get(m, 'e', 'steps') ?? {});
     },
   });
   const subFail = callFact('subworkflow.fail', ['error'], 'delete', { phase: 'failed', error: (m, p) => ({ ...(p.error as object), step: get(m, 's', 'path') ?? null }) as Json }, null);
@@ -877,15 +878,36 @@ function endFact(name: FactRule, status: ExecutionStatus): RuleDef {
 }
 
 /**
+ * Records a step's result with `seq`, its place in the order results were
+ * recorded (1, 2, …): the store keeps object keys in one canonical order, not
+ * in the order they were written, so recency must be data.
+ */
+function recordStep(d: DataWriter, name: string, output: unknown): void {
+  d.set('steps', name, { output, seq: lastSeq(d.steps) + 1 });
+}
+
+function lastSeq(steps: Readonly<Record<string, unknown>>): number {
+  let seq = 0;
+  for (const k of Object.keys(steps)) {
+    const s = (steps[k] as { seq?: unknown } | null)?.seq;
+    if (typeof s === 'number' && s > seq) seq = s;
+  }
+  return seq;
+}
+
+/**
  * A declared output's value: `$.vars.<name>` if set, else the field `<name>` of
- * the most recently recorded step output that has it.
+ * the most recently recorded step output that has it (highest `seq`).
  */
 function findOutput(name: string, vars: Record<string, unknown>, steps: Record<string, unknown>): unknown {
   if (Object.prototype.hasOwnProperty.call(vars, name)) return vars[name];
-  const names = Object.keys(steps);
-  for (let i = names.length - 1; i >= 0; i--) {
-    const out = (steps[names[i]] as { output?: unknown } | undefined)?.output;
-    if (out !== null && typeof out === 'object' && !Array.isArray(out) && Object.prototype.hasOwnProperty.call(out, name)) return (out as Record<string, unknown>)[name];
+  let best: { seq: number; value: unknown } | undefined;
+  for (const k of Object.keys(steps)) {
+    const step = steps[k] as { output?: unknown; seq?: unknown } | null;
+    const out = step?.output;
+    if (out === null || typeof out !== 'object' || Array.isArray(out) || !Object.prototype.hasOwnProperty.call(out, name)) continue;
+    const seq = typeof step?.seq === 'number' ? step.seq : 0;
+    if (best === undefined || seq >= best.seq) best = { seq, value: (out as Record<string, unknown>)[name] };
   }
-  return undefined;
+  return best?.value;
 }

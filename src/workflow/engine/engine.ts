@@ -550,7 +550,9 @@ export class WorkflowEngine {
       live.armed.clear();
       for (const ctl of live.inflight.values()) ctl.abort();
     }
-    return this.store.sync().then(() => (this.durable ? this.store.close() : undefined));
+    // The file is closed even when the last writes failed; the failure is still reported.
+    const closeStore = (): Promise<void> => (this.durable ? this.store.close() : Promise.resolve());
+    return this.store.sync().then(closeStore, (err: unknown) => closeStore().then(() => Promise.reject(err), () => Promise.reject(err)));
   }
 
   // ------------------------------------------------------------------ durability

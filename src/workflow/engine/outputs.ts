@@ -15,6 +15,6 @@ export function inDeclaredOrder(outputs: Json | undefined, spec: Json | undefine
       if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(all, name)) out[name] = all[name];
     }
   }
-  for (const k of Object.keys(all)) if (!(k in out)) out[k] = all[k];
+  for (const k of Object.keys(all)) if (!Object.prototype.hasOwnProperty.call(out, k)) out[k] = all[k];
   return out;
 }

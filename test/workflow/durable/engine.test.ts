@@ -272,7 +272,7 @@ describe('resuming an existing file', () => {
     expect(e3.sendEvent('payment', { order: 'o-1', amount: 5 })).toBe(1);
     const done = await e3.waitForCompletion(id);
     expect(done.status).toBe('completed');
-    expect(done.steps).toEqual({ approval: { output: { ok: true } }, paid: { output: { order: 'o-1', amount: 5 } } });
+    expect(done.steps).toEqual({ approval: { output: { ok: true }, seq: 1 }, paid: { output: { order: 'o-1', amount: 5 }, seq: 2 } });
     await e3.close();
   });
 });
@@ -389,7 +389,7 @@ describe('sub-workflows across a restart', () => {
     e2.registerWorkflow(childWf);
     const done = await e2.waitForCompletion(id);
     expect(done.status).toBe('completed');
-    expect(done.steps).toEqual({ sub: { output: { v: 42 } } });
+    expect(done.steps).toEqual({ sub: { output: { v: 42 }, seq: 1 } });
     expect(r2.calls.map((c) => [c.attempt, c.idempotencyKey])).toEqual([[2, r1.calls[0].idempotencyKey]]);
     expect(e2.listExecutions({ workflowId: 'child' }).length).toBe(1);
     await e2.close();

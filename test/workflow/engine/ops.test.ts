@@ -25,7 +25,7 @@ describe('seq and activity', () => {
       ['b', { t: 3, s: 3 }],
     ]);
     expect(done.vars).toEqual({ total: 3 });
-    expect(done.steps).toEqual({ a: { output: { sum: 3 } }, b: { output: { fine: true } } });
+    expect(done.steps).toEqual({ a: { output: { sum: 3 }, seq: 1 }, b: { output: { fine: true }, seq: 2 } });
   });
 
   it('fills declared outputs from vars, then from the latest step output', async () => {
@@ -33,6 +33,13 @@ describe('seq and activity', () => {
       extra: { outputs: [{ name: 'x', type: 'number' }, { name: 'y', type: 'string' }, { name: 'z', type: 'string', default: 'dz' }] },
     });
     expect(done.outputs).toEqual({ x: 1, y: 'b', z: 'dz' });
+  });
+
+  it('"the latest step output" is the one recorded last, whatever the step names (stored keys are in canonical order)', async () => {
+    // zz (recorded first) sorts after a: the latest must still be a's.
+    const { done } = await runOnce(seq(act('zz'), act('a')), { zz: ok({ v: 1 }), a: ok({ v: 2 }) }, { extra: { outputs: [{ name: 'v', type: 'number' }] } });
+    expect(Object.keys(done.steps)).toEqual(['a', 'zz']);
+    expect(done.outputs).toEqual({ v: 2 });
   });
 
   it('a missing input path fails the step with IR_MAPPING before any attempt', async () => {
@@ -199,7 +206,7 @@ describe('history', () => {
     expect(versions.at(-1)!.status).toBe('completed');
     const afterA = engine.getEventHistory(id).find((e) => e.type === 'ActivityCompleted')!;
     const snap = engine.getExecutionAtTx(id, afterA.tx)!;
-    expect(snap.steps).toEqual({ a: { output: { n: 1 } } });
+    expect(snap.steps).toEqual({ a: { output: { n: 1 }, seq: 1 } });
     expect(engine.listExecutions({ status: 'completed' }).map((e) => e.id)).toEqual([id]);
   });
 });

@@ -20,7 +20,7 @@ describe('simple_sequence.kotoba', () => {
     expect(calls.map((c) => c.name)).toEqual(['validate_user_data', 'check_username_availability', 'create_user_account', 'send_welcome_email']);
     expect(calls[0].input).toEqual(INPUTS);
     expect(calls[1].input).toEqual({ username: 'ada' });
-    expect(done.steps.create_user_account).toEqual({ output: { userId: 'user-ada', createdAt: 0 } });
+    expect(done.steps.create_user_account).toEqual({ output: { userId: 'user-ada', createdAt: 0 }, seq: 3 });
     expect(done.outputs).toEqual({ userId: 'user-ada', registrationComplete: true });
     expect(done.tokens).toEqual([]);
     const types = engine.getEventHistory(id).map((e) => e.type);

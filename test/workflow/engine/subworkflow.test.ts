@@ -20,7 +20,7 @@ describe('subworkflow', () => {
     const id = env.engine.startWorkflow('parent', { n: 21 });
     const done = await env.engine.waitForCompletion(id);
     expect(done.status).toBe('completed');
-    expect(done.steps.child).toEqual({ output: { doubled: 42 } });
+    expect(done.steps.child).toEqual({ output: { doubled: 42 }, seq: 1 });
     expect(env.log.at(-1)!.input).toEqual({ d: 42 });
     const started = env.engine.getEventHistory(id).find((e) => e.type === 'SubworkflowStarted');
     expect(started).toBeDefined();
