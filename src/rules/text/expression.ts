@@ -4,7 +4,7 @@ import { GqlMissingParameterError } from '../../gql/eval-errors.ts';
 import { Scope } from '../../gql/eval/context.ts';
 import type { Ctx } from '../../gql/eval/context.ts';
 import { compileExpr, freeVars } from '../../gql/eval/expr.ts';
-import { Float, PathValue, fromJson, isEdge, isNode, kindOf } from '../../gql/eval/values.ts';
+import { PathValue, fromJson, isEdge, isNode, kindOf, toJson } from '../../gql/eval/values.ts';
 import type { Value } from '../../gql/eval/values.ts';
 import type { GraphView, Json } from '../../graph/index.ts';
 import { RuleError } from '../errors.ts';
@@ -61,22 +61,19 @@ function message(err: Error): string {
   return err.message.replace(/^GQL: /, '');
 }
 
-/** A GQL value as a property value (JSON), or EVAL. */
+/**
+ * A GQL value as a property value (JSON), or EVAL. GQL's own `toJson` does the
+ * scalars and lists; rules also store maps (the store takes nested JSON).
+ */
 function toStored(v: Value): Json {
-  if (v === null || typeof v === 'boolean' || typeof v === 'string' || typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (v instanceof Float) {
-    if (!Number.isFinite(v.v)) throw new RuleError('EVAL', `rule expression: ${v.v} is not a JSON number`);
-    return v.v;
-  }
-  if (Array.isArray(v)) return v.map(toStored);
   if (v instanceof Map) {
     const o: { [k: string]: Json } = {};
     for (const [k, x] of v) o[k] = toStored(x);
     return o;
   }
+  if (Array.isArray(v)) return v.map(toStored);
   if (isNode(v) || isEdge(v) || v instanceof PathValue) throw new RuleError('EVAL', `rule expression: a ${kindOf(v)} is not a property value`);
-  return v;
+  return toJson(v, 'rule expression');
 }
 
 /** The application's parameters as GQL values, converted as they are read. */
