@@ -5,7 +5,7 @@ import type { Predicate } from '../compiler/index.ts';
 import { validateWorkflow } from '../ir/index.ts';
 import type { WorkflowIR } from '../ir/index.ts';
 import { Store, checkJson } from '../../graph/index.ts';
-import { eventsOf } from '../engine/index.ts';
+import { eventsOf, inDeclaredOrder } from '../engine/index.ts';
 import type { WorkflowEvent } from '../engine/index.ts';
 import type { Json } from '../../graph/index.ts';
 import { RoundRobinBalancer } from './balancer.ts';
@@ -260,7 +260,7 @@ export class DistributedEngine {
 
   /** The execution as the cluster records it. */
   async getDistributedExecution(id: string): Promise<DistributedExecution | undefined> {
-    const r = await this.pool.query(`SELECT id, workflow_key, status, inputs, outputs, error, stream_id, internal_id FROM itonami_executions WHERE id = $1`, [id]);
+    const r = await this.pool.query(`${EXECUTION_COLUMNS} WHERE e.id = $1`, [id]);
     return r.rows.length === 0 ? undefined : toExecution(r.rows[0]);
   }
 
@@ -408,7 +408,7 @@ export class DistributedEngine {
   private async query(ids: string[]): Promise<void> {
     try {
       const r = await this.pool.query(
-        `SELECT id, workflow_key, status, inputs, outputs, error, stream_id, internal_id FROM itonami_executions WHERE id = ANY($1::text[]) AND status IN ('completed', 'failed', 'cancelled', 'timed_out')`,
+        `${EXECUTION_COLUMNS} WHERE e.id = ANY($1::text[]) AND e.status IN ('completed', 'failed', 'cancelled', 'timed_out')`,
         [ids],
       );
       for (const row of r.rows) {
@@ -525,13 +525,25 @@ function jsonArgument(method: string, payload: Json): string {
   return JSON.stringify(payload ?? null);
 }
 
+/**
+ * An execution row with its workflow's declared outputs: jsonb keeps object
+ * keys in its own order, and results show the declared one, as the local
+ * engine's do.
+ */
+const EXECUTION_COLUMNS = `SELECT e.id, e.workflow_key, e.status, e.inputs, e.outputs, e.error, e.stream_id, e.internal_id, w.ir->'outputs' AS output_spec
+  FROM itonami_executions e JOIN itonami_workflows w ON w.key = e.workflow_key`;
+
+function isObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 function toExecution(row: Record<string, unknown>): DistributedExecution {
   return {
     id: row.id as string,
     workflowKey: row.workflow_key as string,
     status: row.status as DistributedStatus,
     inputs: row.inputs as Json,
-    outputs: (row.outputs ?? null) as Json,
+    outputs: isObject(row.outputs) ? inDeclaredOrder(row.outputs as Json, row.output_spec as Json) : ((row.outputs ?? null) as Json),
     error: (row.error ?? null) as Json,
     streamId: (row.stream_id ?? null) as string | null,
     engineExecutionId: (row.internal_id ?? null) as string | null,

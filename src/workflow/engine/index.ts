@@ -3,6 +3,7 @@ export type { ExecutionFilter, ExecutionSnapshot, SnapshotOptions, StorageSpec, 
 export { EngineError } from './errors.ts';
 export type { EngineErrorCode } from './errors.ts';
 export { eventsOf } from './events.ts';
+export { inDeclaredOrder } from './outputs.ts';
 export type { WorkflowEvent, WorkflowEventType } from './events.ts';
 export type { ApplicationRecord, StepMeta } from './apply.ts';
 export { replayLog } from './replay.ts';

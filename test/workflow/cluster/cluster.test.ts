@@ -282,6 +282,38 @@ describe.skipIf(PG_URL === undefined)('cluster on PostgreSQL', () => {
     }
   });
 
+  it('outputs come back in the order the workflow declares them (as the local engine gives them), not in jsonb key order', async () => {
+    const { spec } = fresh('order');
+    const acts = new ActivityRegistry().register(new FunctionActivity('three', () => ({ z: 1, a: 2, m: 3 })));
+    // Declared zeta, alpha, mid: jsonb (and DAG-CBOR) order is mid, zeta, alpha.
+    const ir = {
+      id: 'ordered',
+      name: 'ordered',
+      version: '1',
+      inputs: [],
+      outputs: [{ name: 'zeta', type: 'number' }, { name: 'alpha', type: 'number' }, { name: 'mid', type: 'number' }],
+      strategy: { op: 'activity', activity_ref: 'three', output_mapping: { mid: '$.output.m', alpha: '$.output.a', zeta: '$.output.z' } },
+    };
+    const local = WorkflowEngine.builder().withStorage('memory').withActivities(acts).build();
+    local.registerWorkflow(ir as never);
+    const expected = (await local.waitForCompletion(local.startWorkflow('ordered', {}))).outputs;
+    await local.close();
+    expect(Object.keys(expected)).toEqual(['zeta', 'alpha', 'mid']);
+    const client = await DistributedEngine.builder().withStorage(spec).withWorkflow(ir as never).build();
+    const node = await DistributedEngine.builder().withStorage(spec).withActivities(acts).build();
+    try {
+      await node.enableDistributedExecution('o1', undefined, { pollMs: 20 });
+      const id = await client.submitDistributedWorkflow('ordered', {});
+      const r = await client.waitForDistributedResult(id, { timeout: 20_000 });
+      expect(r.status).toBe('completed');
+      expect(Object.entries(r.outputs as object)).toEqual(Object.entries(expected));
+      expect(Object.entries((await client.getDistributedExecution(id))!.outputs as object)).toEqual(Object.entries(expected));
+    } finally {
+      await node.close({ drainMs: 0 });
+      await client.close();
+    }
+  });
+
   it('an event reaches the waits of running executions on every node, each through its own filter', async () => {
     const { schema, spec } = fresh('event');
     const paid = {
