@@ -16,7 +16,7 @@ import { Transaction } from './transaction.ts';
 import { runQuery } from './query-engine.ts';
 import type { QueryResultLike } from './query-engine.ts';
 import type { TransactionOptions, TxHost } from './transaction.ts';
-import type { CommitInfo, Diff, EdgeRecord, Json, NodeRecord, Snapshot, TxId } from './types.ts';
+import type { CommitInfo, Diff, Direction, EdgeRecord, Json, NodeRecord, Snapshot, TxId } from './types.ts';
 
 export interface StoreOptions {
   /** Where the commit log and blocks live; memory by default. */
@@ -60,14 +60,81 @@ export interface StoreOptions {
 /** A version is kept, whatever `keepEvery` says, once rebuilding it would replay this many operations. */
 const REBUILD_OPS = 2048;
 
-/** A committed version. */
+/**
+ * A committed version. A snapshot of a head that a later transaction may
+ * take over (Store.takeover) carries the store's takeover count from when it
+ * was made: once the head is taken, it reads the version rebuilt (stable) instead.
+ */
 class VersionSnapshot extends ValueView implements Snapshot {
   constructor(
     private readonly store: Store,
     readonly tx: TxId,
-    protected readonly value: GraphValue,
+    private v: GraphValue,
+    /** @internal The store's takeover count if the value may still be taken over, else -1. */
+    public epoch: number,
   ) {
     super();
+  }
+  protected get value(): GraphValue {
+    if (this.epoch >= 0 && this.epoch !== this.store.takeovers) {
+      this.v = this.store.stableValue(this.tx);
+      this.epoch = -1;
+    }
+    return this.v;
+  }
+  /** @internal A value no transaction will edit in place, for readers that keep it (indexes memoised on its tries). */
+  override stableValue(): GraphValue {
+    if (this.epoch >= 0) {
+      this.v = this.epoch === this.store.takeovers ? this.store.pin(this.tx, this.v) : this.store.stableValue(this.tx);
+      this.epoch = -1;
+    }
+    return this.v;
+  }
+  // A transaction cannot take the head over while one of its snapshots is being iterated.
+  override forEachNode(fn: (n: NodeRecord) => boolean | void): void {
+    if (this.epoch < 0) return super.forEachNode(fn);
+    this.store.reading++;
+    try {
+      super.forEachNode(fn);
+    } finally {
+      this.store.reading--;
+    }
+  }
+  override forEachEdge(fn: (e: EdgeRecord) => boolean | void): void {
+    if (this.epoch < 0) return super.forEachEdge(fn);
+    this.store.reading++;
+    try {
+      super.forEachEdge(fn);
+    } finally {
+      this.store.reading--;
+    }
+  }
+  override forEachNodeWithLabel(label: string, fn: (n: NodeRecord) => boolean | void): void {
+    if (this.epoch < 0) return super.forEachNodeWithLabel(label, fn);
+    this.store.reading++;
+    try {
+      super.forEachNodeWithLabel(label, fn);
+    } finally {
+      this.store.reading--;
+    }
+  }
+  override forEachEdgeOfType(type: string, fn: (e: EdgeRecord) => boolean | void): void {
+    if (this.epoch < 0) return super.forEachEdgeOfType(type, fn);
+    this.store.reading++;
+    try {
+      super.forEachEdgeOfType(type, fn);
+    } finally {
+      this.store.reading--;
+    }
+  }
+  override forEachIncident(nodeId: string, dir: Direction, type: string | undefined, fn: (edge: EdgeRecord, other: string) => boolean | void): void {
+    if (this.epoch < 0) return super.forEachIncident(nodeId, dir, type, fn);
+    this.store.reading++;
+    try {
+      super.forEachIncident(nodeId, dir, type, fn);
+    } finally {
+      this.store.reading--;
+    }
   }
   cid(): CID {
     return this.store.cid(this.tx);
@@ -124,6 +191,17 @@ export class Store implements TxHost {
   private readonly snapshotEvery: number;
   private readonly tagOf: ((meta: Json) => string | undefined) | undefined;
   private closed = false;
+  /**
+   * The edit token of the head's own trie nodes while no one but the store
+   * holds them: the next transaction to write may edit them in place
+   * (`takeover`) instead of copying paths. Null once the head is kept, pinned,
+   * or taken.
+   */
+  private reusable: object | null = null;
+  /** @internal How many times a transaction took the head over (snapshots of a taken head rebuild it). */
+  takeovers = 0;
+  /** @internal Iterations over snapshots of the head in progress (no takeover meanwhile). */
+  reading = 0;
   private readonly retention: { snapshots: number; log: 'all' | 'since-oldest-snapshot' };
   private readonly open = new Set<Transaction>();
   /** Write keys of commits made while other transactions were open. */
@@ -156,11 +234,31 @@ export class Store implements TxHost {
 
   /** The latest committed version. */
   head(): Snapshot {
-    return new VersionSnapshot(this, this.headTx, this.headValue());
+    return this.snapshotOf(this.headTx, this.headValue());
   }
 
+  /** The head's value; rebuilt if a transaction has taken the one committed over. */
   private headValue(): GraphValue {
-    return this.versions[this.versions.length - 1]!;
+    const i = this.versions.length - 1;
+    return this.versions[i] ?? (this.versions[i] = this.rebuild(this.headTx));
+  }
+
+  /** A snapshot of `tx`, which tracks takeovers if `tx` is the head and may be taken over. */
+  private snapshotOf(tx: TxId, value: GraphValue): VersionSnapshot {
+    return new VersionSnapshot(this, tx, value, tx === this.headTx && this.reusable !== null ? this.takeovers : -1);
+  }
+
+  /** @internal Version `tx`'s value, one no transaction will edit in place. */
+  stableValue(tx: TxId): GraphValue {
+    const value = this.valueAt('Store.at', tx);
+    if (tx === this.headTx) this.reusable = null;
+    return value;
+  }
+
+  /** @internal Keeps the head `value` of `tx` from being taken over; returns it. */
+  pin(tx: TxId, value: GraphValue): GraphValue {
+    if (tx === this.headTx) this.reusable = null;
+    return value;
   }
 
   /**
@@ -184,7 +282,7 @@ export class Store implements TxHost {
 
   /** The version committed as `tx`. */
   at(tx: TxId): Snapshot {
-    return new VersionSnapshot(this, tx, this.valueAt('Store.at', tx));
+    return this.snapshotOf(tx, this.valueAt('Store.at', tx));
   }
 
   /** Starts an optimistic transaction on the head. */
@@ -328,6 +426,27 @@ export class Store implements TxHost {
 
   // ---- TxHost ----
 
+  /**
+   * @internal Before a transaction's first write: if it is the only one open,
+   * no snapshot of the head is being iterated, and the head is neither kept
+   * nor pinned, its draft edits the head's own nodes in place. The head's
+   * value is dropped (readers rebuild it from the log); if the transaction
+   * does not commit, nothing else is lost.
+   */
+  takeover(tx: Transaction): void {
+    const edit = this.reusable;
+    this.reusable = null;
+    if (edit === null || tx.base !== this.headTx || this.open.size !== 1 || this.reading !== 0) return;
+    tx.draft.useToken(edit);
+    this.takeovers++;
+    this.versions[this.versions.length - 1] = undefined;
+  }
+
+  /** @internal */
+  committedValue(tx: TxId): GraphValue {
+    return this.stableValue(tx);
+  }
+
   /** @internal */
   finish(tx: Transaction, meta: Json): CommitInfo {
     const ownedMeta = tx.adoptMeta ? adoptJson('Transaction.commit', meta) : ownJson('Transaction.commit', meta);
@@ -340,7 +459,9 @@ export class Store implements TxHost {
       }
     }
     let value: GraphValue;
+    let edit: object | null = null;
     if (tx.base === this.headTx) {
+      edit = tx.draft.token;
       value = tx.draft.freeze();
     } else {
       this.validate(tx);
@@ -359,6 +480,8 @@ export class Store implements TxHost {
     this.opsSinceKept += ops.length;
     this.versions.push(value);
     this.commits.push(commit);
+    // A kept version is read as it is for good: only a head dropped at the next commit may be taken over.
+    this.reusable = edit !== null && !this.keep(txId) ? edit : null;
     if (this.open.size > 1) this.writeLog.push({ tx: txId, keys: writeKeys(tx.ops) });
     const tag = this.tagOf === undefined ? undefined : (this.tagOf(ownedMeta) ?? null);
     this.backend.append({ tx: txId, parentTx, time: commit.time, meta: ownedMeta, ops, tag });

@@ -31,6 +31,10 @@ export interface TxHost {
   readonly headTx: TxId;
   finish(tx: Transaction, meta: Json): CommitInfo;
   release(tx: Transaction): void;
+  /** Called once, before the transaction's first write: may give its draft the head's edit token. */
+  takeover(tx: Transaction): void;
+  /** The committed version `tx`, for reads of a transaction after its commit. */
+  committedValue(tx: TxId): GraphValue;
 }
 
 type Visit<T> = (x: T) => boolean | void;
@@ -49,6 +53,9 @@ export class Transaction extends ValueView {
   /** @internal */ dropped: Set<string> | null = null;
   /** @internal */ readonly adoptMeta: boolean;
   private closed = false;
+  private writing = false;
+  /** The TxId this transaction committed as; -1 before. */
+  private committed = -1;
 
   /** @internal */
   constructor(
@@ -72,6 +79,17 @@ export class Transaction extends ValueView {
     return !this.closed;
   }
   protected get value(): GraphValue {
+    // After its commit the draft may become the store's to edit in place (Store.takeover):
+    // reads then go to the committed version.
+    return this.committed < 0 ? this.draft : this.host.committedValue(this.committed);
+  }
+
+  /** The draft, for a write: the first one asks the store whether it may edit the head in place. */
+  private writer(): Draft {
+    if (!this.writing) {
+      this.writing = true;
+      this.host.takeover(this);
+    }
     return this.draft;
   }
 
@@ -79,7 +97,7 @@ export class Transaction extends ValueView {
 
   override getNode(id: string): NodeRecord | undefined {
     this.reads?.push('n:' + id);
-    return champ.get(this.draft.nodes, id);
+    return champ.get(this.value.nodes, id);
   }
   override getEdge(id: string): EdgeRecord | undefined {
     this.reads?.push('e:' + id);
@@ -125,7 +143,7 @@ export class Transaction extends ValueView {
     const h = champ.hashing.hash(id);
     if (champ.get(this.draft.nodes, id, h) !== undefined) throw new GraphError('DUPLICATE_ID', `Transaction.addNode: node "${id}" already exists`);
     const rec = new NodeRec(id, labelsOf('addNode', id, labels), ownProps('Transaction.addNode', 'node', id, props));
-    this.draft.putNode(rec, undefined, h);
+    this.writer().putNode(rec, undefined, h);
     this.dropped?.delete(id);
     this.ops.push({ op: 'addNode', node: rec });
     return rec;
@@ -146,7 +164,7 @@ export class Transaction extends ValueView {
     // The endpoints are the nodes' own id strings, not the caller's copies: one string per
     // node however many edges it has (less memory; equal ids compare and hash as one object).
     const rec = new EdgeRec(id, type, s.id, d.id, ownProps('Transaction.addEdge', 'edge', id, props));
-    this.draft.putEdge(rec, h, hs, hd);
+    this.writer().putEdge(rec, h, hs, hd);
     this.ops.push({ op: 'addEdge', edge: rec });
     return rec;
   }
@@ -160,7 +178,7 @@ export class Transaction extends ValueView {
     const labels = update.labels === undefined ? before.labels : labelsOf('updateNode', id, update.labels);
     const props = update.props === undefined ? before.props : ownProps('Transaction.updateNode', 'node', id, update.props);
     const rec = new NodeRec(id, labels, props);
-    this.draft.putNode(rec, before, h);
+    this.writer().putNode(rec, before, h);
     this.ops.push({ op: 'updateNode', before, node: rec });
     return rec;
   }
@@ -174,7 +192,7 @@ export class Transaction extends ValueView {
     this.check('updateNode', id);
     // Only the patched values need validating: the others are the stored (owned) ones.
     const rec = new NodeRec(id, before.labels, mergeOwnedProps('Transaction.updateNode', 'node', id, before.props, props));
-    this.draft.putNode(rec, before, h);
+    this.writer().putNode(rec, before, h);
     this.ops.push({ op: 'updateNode', before, node: rec });
     return rec;
   }
@@ -185,7 +203,7 @@ export class Transaction extends ValueView {
     const before = champ.get(this.draft.edges, id);
     if (before === undefined) throw new GraphError('EDGE_NOT_FOUND', `Transaction.updateEdge: edge "${id}" does not exist`);
     const rec = new EdgeRec(id, before.type, before.src, before.dst, ownProps('Transaction.updateEdge', 'edge', id, update.props));
-    this.draft.putEdge(rec);
+    this.writer().putEdge(rec);
     this.ops.push({ op: 'updateEdge', before, edge: rec });
     return rec;
   }
@@ -196,7 +214,7 @@ export class Transaction extends ValueView {
     if (before === undefined) throw new GraphError('EDGE_NOT_FOUND', `Transaction.mergeEdgeProps: edge "${id}" does not exist`);
     this.check('updateEdge', id);
     const rec = new EdgeRec(id, before.type, before.src, before.dst, mergeOwnedProps('Transaction.updateEdge', 'edge', id, before.props, props));
-    this.draft.putEdge(rec);
+    this.writer().putEdge(rec);
     this.ops.push({ op: 'updateEdge', before, edge: rec });
     return rec;
   }
@@ -211,7 +229,7 @@ export class Transaction extends ValueView {
     const h = champ.hashing.hash(id);
     const before = champ.get(this.draft.nodes, id, h);
     if (before === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.dropNode: node "${id}" does not exist`);
-    this.draft.removeNode(before, h);
+    this.writer().removeNode(before, h);
     (this.dropped ??= new Set()).add(id);
     this.ops.push({ op: 'dropNode', node: before });
   }
@@ -221,7 +239,7 @@ export class Transaction extends ValueView {
     const h = champ.hashing.hash(id);
     const before = champ.get(this.draft.edges, id, h);
     if (before === undefined) throw new GraphError('EDGE_NOT_FOUND', `Transaction.dropEdge: edge "${id}" does not exist`);
-    this.draft.removeEdge(before, h);
+    this.writer().removeEdge(before, h);
     this.ops.push({ op: 'dropEdge', edge: before });
   }
 
@@ -230,7 +248,9 @@ export class Transaction extends ValueView {
     if (this.closed) throw new GraphError('TX_CLOSED', 'Transaction.commit: the transaction is already closed');
     this.closed = true;
     try {
-      return this.host.finish(this, meta);
+      const info = this.host.finish(this, meta);
+      this.committed = info.tx;
+      return info;
     } finally {
       this.host.release(this);
     }

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GraphError, Store } from '../../src/graph/index.ts';
 import type { GraphView, Json, Transaction } from '../../src/graph/index.ts';
+import { forEachNodeWithProperty } from '../../src/graph/_internals/prop-index.ts';
 
 interface MNode {
   labels: string[];
@@ -238,6 +239,108 @@ describe('Store against a Map model', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('a transaction that edits the head in place (takeover) never changes what a snapshot, a committed transaction, an iteration or a CID shows', () => {
+    // The store lets the next writer edit the head's own trie nodes in place when no one else
+    // holds them. Everything that could be holding them is exercised here, interleaved with
+    // commits, aborts and failed commits: held snapshots of the head, iterations of a head
+    // snapshot with commits inside the callback, committed transactions read later, CIDs,
+    // the property index; against a store that keeps every version (which never takes over).
+    type Action =
+      | { k: 'commit'; ops: Op[]; abort: boolean }
+      | { k: 'snapshot' }
+      | { k: 'iterate'; which: number; inner: { ops: Op[]; abort: boolean } }
+      | { k: 'cid' }
+      | { k: 'index'; which: number; v: number };
+    let takeovers = 0;
+    const actionArb: fc.Arbitrary<Action> = fc.oneof(
+      { weight: 4, arbitrary: commitArb.map((c) => ({ k: 'commit' as const, ...c })) },
+      { weight: 2, arbitrary: fc.constant({ k: 'snapshot' as const }) },
+      { weight: 2, arbitrary: fc.record({ k: fc.constant('iterate' as const), which: fc.nat(), inner: commitArb }) },
+      { weight: 1, arbitrary: fc.constant({ k: 'cid' as const }) },
+      { weight: 1, arbitrary: fc.record({ k: fc.constant('index' as const), which: fc.nat(), v: fc.integer({ min: 0, max: 3 }) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(actionArb, { minLength: 1, maxLength: 30 }), fc.integer({ min: 2, max: 64 }), (actions, keepEvery) => {
+        const store = new Store({ keepEvery });
+        const states: Model[] = [{ nodes: new Map(), edges: new Map() }];
+        const held: { view: GraphView; tx: number }[] = [];
+        const closed: { view: GraphView; tx: number }[] = [];
+        const attempt = (a: { ops: Op[]; abort: boolean }): void => {
+          const m = clone(states[states.length - 1]);
+          const tx = store.begin({ isolation: 'snapshot' });
+          for (const op of a.ops) {
+            const valid = modelApply(m, op);
+            let threw = false;
+            try {
+              realApply(tx, op);
+            } catch (e) {
+              if (!(e instanceof GraphError)) throw e;
+              threw = true;
+            }
+            expect(threw).toBe(!valid);
+          }
+          if (a.abort) return tx.abort();
+          try {
+            tx.commit();
+          } catch (e) {
+            expect((e as GraphError).code).toBe('DANGLING_EDGE');
+            return;
+          }
+          states.push(m);
+          closed.push({ view: tx, tx: states.length - 1 });
+        };
+        for (const a of actions) {
+          if (a.k === 'commit') attempt(a);
+          else if (a.k === 'snapshot') held.push({ view: store.head(), tx: store.headTx });
+          else if (a.k === 'cid') store.cid();
+          else if (held.length + closed.length > 0) {
+            // Mostly one of the latest: those are what a takeover may be editing.
+            // (The property index serves committed versions only, not transactions.)
+            const views = (a.k === 'index' && held.length > 0 ? held : [...held, ...closed]).sort((x, y) => x.tx - y.tx);
+            const h = views[views.length - 1 - (a.which % Math.min(views.length, 3))];
+            if (a.k === 'index' && held.includes(h as never)) {
+              const got: string[] = [];
+              expect(forEachNodeWithProperty(h.view, undefined, 'v', a.v, (n) => void got.push(n.id))).toBe(true);
+              expect(got.sort()).toEqual([...states[h.tx].nodes].filter(([, n]) => n.props.v === a.v).map(([id]) => id).sort());
+            } else if (a.k === 'iterate') {
+              // A commit inside the iteration must not change what the iteration goes on to see.
+              const seen: string[] = [];
+              let first = true;
+              h.view.forEachNode((n) => {
+                seen.push(n.id);
+                if (first) attempt(a.inner);
+                first = false;
+              });
+              expect(seen.sort()).toEqual([...states[h.tx].nodes.keys()].sort());
+            }
+          }
+        }
+        const reference = new Store({ keepEvery: 1 });
+        for (let tx = 1; tx < states.length; tx++) {
+          reference.transact((t) => {
+            for (const op of store.changes(tx)) {
+              if (op.op === 'addNode') t.addNode(op.node.id, op.node.labels, op.node.props);
+              else if (op.op === 'updateNode') t.updateNode(op.node.id, { labels: op.node.labels, props: op.node.props });
+              else if (op.op === 'dropNode') t.dropNode(op.node.id);
+              else if (op.op === 'addEdge') t.addEdge(op.edge.id, op.edge.type, op.edge.src, op.edge.dst, op.edge.props);
+              else if (op.op === 'updateEdge') t.updateEdge(op.edge.id, { props: op.edge.props });
+              else t.dropEdge(op.edge.id);
+            }
+          });
+        }
+        for (const h of [...held, ...closed]) expectViewEquals(h.view, states[h.tx]);
+        for (let tx = 0; tx < states.length; tx++) {
+          expectViewEquals(store.at(tx), states[tx]);
+          expect(store.cid(tx).equals(reference.cid(tx))).toBe(true);
+        }
+        takeovers += store.takeovers;
+      }),
+      { numRuns: 200 },
+    );
+    // The runs did edit heads in place (else this tested nothing).
+    expect(takeovers).toBeGreaterThan(20);
   });
 
   it('refuses a keepEvery that is not an integer >= 1', () => {

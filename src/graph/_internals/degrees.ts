@@ -75,9 +75,11 @@ const sums = new WeakMap<champ.ChampNode<Adjacency>, Map<string, number>>();
  * `view` is not a store view.
  */
 export function sumDegrees(view: GraphView, key: string, fn: (nodeId: string, degrees: DegreeBuckets) => number): number | undefined {
-  const v = valueOf(view);
-  if (v === undefined) return undefined;
-  return sumOf(v.adj, isCommittedView(view) ? key : null, fn);
+  if (!(view instanceof ValueView)) return undefined;
+  const memo = isCommittedView(view);
+  // Memoised sums are kept on the trie nodes: only a value no transaction will edit in place.
+  const v = memo ? view.stableValue() : valueOf(view)!;
+  return sumOf(v.adj, memo ? key : null, fn);
 }
 
 /** The sum over one trie node's subtree, memoised under `key` unless it is null. */

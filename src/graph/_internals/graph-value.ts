@@ -97,6 +97,19 @@ export class Draft implements GraphValue {
     this.edgeCount = base.edgeCount;
   }
 
+  /** The token this draft edits in place with. */
+  get token(): Edit {
+    return this.edit;
+  }
+
+  /**
+   * Edits in place what `edit` owns: the store hands a transaction the token
+   * of a head no one else can see (Store.takeover). Only before the first write.
+   */
+  useToken(edit: Edit): void {
+    this.edit = edit;
+  }
+
   freeze(): GraphValue {
     // A fresh token: nodes made so far become immutable for everyone.
     this.edit = {};

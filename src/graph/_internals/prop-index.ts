@@ -65,8 +65,9 @@ function canonical(v: Json): string {
   return '{' + Object.keys(o).sort().map((k) => JSON.stringify(k) + ':' + canonical(o[k])).join(',') + '}';
 }
 
-function valueOf(view: GraphView): GraphValue {
-  return (view as unknown as { readonly value: GraphValue }).value;
+/** The view's value, one no transaction will edit in place: the index is memoised on its tries. */
+function valueOf(view: ValueView): GraphValue {
+  return view.stableValue();
 }
 
 function put(index: Index, rec: NodeRec, key: string): Index {

@@ -9,6 +9,10 @@ type Visit<T> = (x: T) => boolean | void;
 export abstract class ValueView implements GraphView {
   abstract readonly tx: number;
   protected abstract get value(): GraphValue;
+  /** @internal The value, for a reader that keeps it past this call (a snapshot pins it: Store.takeover). */
+  stableValue(): GraphValue {
+    return this.value;
+  }
 
   get nodeCount(): number {
     return this.value.nodeCount;
