@@ -52,7 +52,8 @@ export function describeError(err: unknown): DescribedError {
   if (code !== undefined && (INPUT_CODES.has(code) || code.startsWith('IR_') || code.startsWith('GQL_'))) {
     return { message, exit: ExitCode.USAGE, unexpected: false };
   }
-  if (code === 'TX_NOT_FOUND') return { message, exit: ExitCode.USAGE, unexpected: false };
+  // A file that is not a store, or a damaged one: the store cannot serve the command.
+  if (code === 'TX_NOT_FOUND' || code === 'CORRUPT_BLOCK') return { message, exit: ExitCode.USAGE, unexpected: false };
   return { message: `internal error${code === undefined ? '' : ` (${code})`}: ${message}`, exit: ExitCode.INTERNAL, unexpected: true };
 }
 

@@ -64,6 +64,12 @@ describe('itonami on bad input', { timeout: 180_000 }, () => {
     const none = itonami(['query', 'MATCH (n) RETURN n', '--store', 'nowhere.db'], dir);
     expect(none.code).toBe(2);
     expect(oneLine(none.stderr)).toBe('itonami query: no store at nowhere.db ("itonami run --store nowhere.db <file.kotoba>" creates one)');
+    // A file that is not a store is the user's input, not an internal error.
+    write(dir, 'garbage.db', 'this is not a database, it is a text file of some length\n'.repeat(100));
+    const garbage = itonami(['status', '--store', 'garbage.db'], dir);
+    expect(garbage.code).toBe(2);
+    expect(oneLine(garbage.stderr)).not.toMatch(/internal error/);
+    expect(oneLine(garbage.stderr)).toMatch(/garbage\.db/);
   });
 
   it('bad options and inputs', () => {
@@ -81,7 +87,20 @@ describe('itonami on bad input', { timeout: 180_000 }, () => {
     expect(oneLine(unknown.stderr)).toBe("itonami: unknown option '--frobnicate'");
     const future = itonami(['query', 'MATCH (n) RETURN n', '--at-tx', '999', '--store', 'errors.db'], dir);
     expect(future.code).toBe(2);
-    expect(oneLine(future.stderr)).toMatch(/999/);
+    expect(oneLine(future.stderr)).toMatch(/^itonami: --at-tx 999: no such TxId \(the store's head is \d+\)$/);
+    const twice = itonami(['query', 'AT TX 1 MATCH (n) RETURN count(*) AS c', '--at-tx', '2', '--store', 'errors.db'], dir);
+    expect(twice.code).toBe(2);
+    expect(oneLine(twice.stderr)).toBe("itonami: --at-tx 2 and the query's own AT TX disagree: give the TxId once");
+    const same = itonami(['query', 'AT TX 1 MATCH (n) RETURN count(*) AS c', '--at-tx', '1', '--store', 'errors.db', '--format', 'json'], dir);
+    expect(same.code).toBe(0);
+    for (const update of ['CREATE (:A)', 'MATCH (n) SET n.x = 1 RETURN n', 'MATCH (n) DETACH DELETE n']) {
+      const w = itonami(['query', update, '--store', 'errors.db'], dir);
+      expect(w.code).toBe(2);
+      expect(oneLine(w.stderr)).toBe('itonami: the query updates the graph (CREATE, SET, REMOVE, DELETE or MERGE): itonami query only reads, it never writes through GQL');
+    }
+    const extVar = itonami(['run', `${SEEDS}/simple_sequence.kotoba`, '--ext-var', 'wid', '-i', JSON.stringify(USER), '--store', 'memory'], dir);
+    expect(extVar.code).toBe(2);
+    expect(oneLine(extVar.stderr)).toBe('itonami: --ext-var "wid": expected name=value (an empty value is name=)');
   });
 
   it('worker without a database names the missing option', () => {

@@ -22,7 +22,7 @@ export function queryCommand(program: Command, action: Action): void {
         'after',
         `
 Examples:
-  itonami query --store run.db 'MATCH (e:Execution) RETURN e.id, e.status'
+  itonami query --store run.db 'MATCH (e:Execution) RETURN id(e), e.status'
   itonami query --store run.db --at-tx 5 'MATCH (:Execution)-[:OWNS]->(t:Token)-[:AT]->(s:Step) RETURN s.path, t.phase'
   itonami query --store run.db 'MATCH (k:Task) WHERE k.activity_ref = $a RETURN k' -p '{"a":"fraud_check"}' --format json
 See docs/execution-graph.md for the labels and properties of the execution graph.`,
@@ -33,8 +33,17 @@ See docs/execution-graph.md for the labels and properties of the execution graph
       const params = opts.params === undefined ? {} : parseJsonArg('--params', opts.params);
       if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new CliError('USAGE', '--params: expected a JSON object');
       const { prepare, queryAt } = await import('../../gql/index.ts');
-      prepare(gql); // a syntax error is reported before the store is opened
+      const prepared = prepare(gql); // a syntax error is reported before the store is opened
+      if (prepared.compiled.updating) throw new CliError('USAGE', 'the query updates the graph (CREATE, SET, REMOVE, DELETE or MERGE): itonami query only reads, it never writes through GQL');
+      const textAt = prepared.compiled.atTx;
+      if (at !== undefined && textAt !== null && !('literal' in textAt && textAt.literal === at)) {
+        throw new CliError('USAGE', `--at-tx ${at} and the query's own AT TX disagree: give the TxId once`);
+      }
       const engine = await openPersistent('query', opts);
+      if (at !== undefined && at > engine.store.headTx) {
+        await engine.close();
+        throw new CliError('USAGE', `--at-tx ${at}: no such TxId (the store's head is ${engine.store.headTx})`);
+      }
       const r = queryAt(engine.store, at ?? engine.store.headTx, gql, params as Record<string, unknown>);
       await writeOut(render(opts.format, r.columns, r.rows));
       await engine.close();

@@ -82,7 +82,8 @@ async function run(file: string, opts: RunOptions): Promise<number> {
   const extVars: Record<string, string> = {};
   for (const s of opts.extVar) {
     const { name, value } = splitAssignment('--ext-var', s);
-    extVars[name] = value ?? '';
+    if (value === undefined) throw new CliError('USAGE', `--ext-var ${JSON.stringify(s)}: expected name=value (an empty value is name=)`);
+    extVars[name] = value;
   }
   const events = opts.event.map((s) => {
     const { name, value } = splitAssignment('--event', s);
