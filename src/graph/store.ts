@@ -527,10 +527,12 @@ export class Store implements TxHost {
     const fullScan = reads.has('*');
     for (const entry of this.writeLog) {
       if (entry.tx <= tx.base) continue;
-      const common: string[] = [];
-      if (fullScan && entry.keys.size > 0) common.push('*');
-      for (const k of reads) if (entry.keys.has(k)) common.push(k);
-      for (const k of writes) if (entry.keys.has(k)) common.push(k);
+      // A set: a key both read and written (mergeNodeProps) is named once.
+      const found = new Set<string>();
+      if (fullScan && entry.keys.size > 0) found.add('*');
+      for (const k of reads) if (entry.keys.has(k)) found.add(k);
+      for (const k of writes) if (entry.keys.has(k)) found.add(k);
+      const common = [...found];
       if (common.length > 0) {
         throw new ConflictError(
           `Transaction.commit: conflict with commit ${entry.tx} on ${common.slice(0, 3).join(', ')}${common.length > 3 ? ', ...' : ''} (transaction based on ${tx.base})`,

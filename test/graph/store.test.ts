@@ -221,7 +221,9 @@ describe('Optimistic concurrency', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ConflictError);
       expect((e as ConflictError).conflictingTx).toBe(2);
-      expect((e as ConflictError).keys).toContain('n:a');
+      // Read and written, named once.
+      expect((e as ConflictError).keys).toEqual(['n:a']);
+      expect((e as ConflictError).message).toMatch(/on n:a \(transaction based on/);
     }
     expect(s.head().getNode('a')?.props.age).toBe(1);
   });
