@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ActivityRegistry } from '../activities/index.ts';
 import { workflowKey } from '../compiler/index.ts';
 import type { Predicate } from '../compiler/index.ts';
-import { validateWorkflow } from '../ir/index.ts';
+import { validateInputs, validateWorkflow } from '../ir/index.ts';
 import type { WorkflowIR } from '../ir/index.ts';
 import { Store, checkJson } from '../../graph/index.ts';
 import { eventsOf, inDeclaredOrder } from '../engine/index.ts';
@@ -178,6 +178,10 @@ export class DistributedEngine {
 
   /** Stores a workflow's IR in the cluster (once per `id@version`); returns its key. */
   async registerWorkflow(ir: WorkflowIR): Promise<string> {
+    return (await this.register(ir)).key;
+  }
+
+  private async register(ir: WorkflowIR): Promise<{ key: string; ir: WorkflowIR }> {
     const checked = validateWorkflow(ir);
     const key = workflowKey(checked);
     try {
@@ -185,7 +189,7 @@ export class DistributedEngine {
     } catch (e) {
       throw dbError(`DistributedEngine.registerWorkflow: storing "${key}" failed`, e);
     }
-    return key;
+    return { key, ir: checked };
   }
 
   /**
@@ -210,7 +214,10 @@ export class DistributedEngine {
   /** Queues many executions of one workflow in one statement; returns their ids in order. */
   async submitDistributedWorkflows(workflow: WorkflowIR | string, inputs: readonly Record<string, unknown>[]): Promise<string[]> {
     this.checkOpen('submitDistributedWorkflows');
-    const key = typeof workflow === 'string' ? await this.resolveKey(workflow) : await this.registerWorkflow(workflow);
+    const { key, ir } = typeof workflow === 'string' ? await this.resolveKey(workflow) : await this.register(workflow);
+    // Inputs are checked here, as WorkflowEngine.startWorkflow checks them: a bad one is refused
+    // at once (IR_INPUT) rather than queued to fail on a worker.
+    for (const x of inputs) validateInputs(ir.inputs, x, { workflowId: ir.id });
     const nodes = await this.liveNodes();
     const ids: string[] = [];
     const offered: (string | null)[] = [];
@@ -237,14 +244,14 @@ export class DistributedEngine {
   }
 
   /** A workflow key (`id@version`) or id (its latest registered version). */
-  private async resolveKey(ref: string): Promise<string> {
+  private async resolveKey(ref: string): Promise<{ key: string; ir: WorkflowIR }> {
     const r = await this.pool
-      .query<{ key: string }>('SELECT key FROM itonami_workflows WHERE key = $1 OR workflow_id = $1 ORDER BY (key = $1) DESC, registered_at DESC LIMIT 1', [ref])
+      .query<{ key: string; ir: WorkflowIR }>('SELECT key, ir FROM itonami_workflows WHERE key = $1 OR workflow_id = $1 ORDER BY (key = $1) DESC, registered_at DESC LIMIT 1', [ref])
       .catch((e: unknown) => {
         throw dbError(`DistributedEngine.submitDistributedWorkflow: looking up "${ref}" failed`, e);
       });
     if (r.rows.length === 0) throw new ClusterError('UNKNOWN_WORKFLOW', `DistributedEngine.submitDistributedWorkflow: no workflow "${ref}" is registered in the cluster`);
-    return r.rows[0].key;
+    return r.rows[0];
   }
 
   private async liveNodes(): Promise<NodeLoad[]> {

@@ -308,6 +308,9 @@ describe.skipIf(PG_URL === undefined)('cluster on PostgreSQL', () => {
       expect(r.status).toBe('completed');
       expect(Object.entries(r.outputs as object)).toEqual(Object.entries(expected));
       expect(Object.entries((await client.getDistributedExecution(id))!.outputs as object)).toEqual(Object.entries(expected));
+      // Inputs are checked at submission, as startWorkflow checks them: nothing is queued.
+      await expect(client.submitDistributedWorkflows('ordered', [{}, { q: 1 }])).rejects.toMatchObject({ code: 'IR_INPUT', message: expect.stringMatching(/unknown input "q"/) });
+      expect((await client.getClusterHealth()).queuedExecutions).toBe(0);
     } finally {
       await node.close({ drainMs: 0 });
       await client.close();
