@@ -40,7 +40,9 @@ export async function loadActivities(spec: string): Promise<ActivitySet> {
   try {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (e) {
-    const why = (e as Error).message.split('\n')[0];
+    // One line; a compiler's header ("Transform failed with 1 error:") is followed by the error itself (file:line:column).
+    const lines = (e as Error).message.split('\n').filter((l) => l.trim() !== '');
+    const why = lines.length > 1 && lines[0].endsWith(':') ? `${lines[0]} ${lines[1].trim()}` : (lines[0] ?? String(e));
     const hint = /require\(\) ES Module|Cannot use import statement|exports is not defined/.test(why) ? ' (an ES module outside a "type": "module" package must be named .mts or .mjs)' : '';
     throw new CliError('BAD_ACTIVITIES_MODULE', `--activities ${spec}: the module failed to load: ${why}${hint}`, { cause: e });
   }

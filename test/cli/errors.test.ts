@@ -98,6 +98,11 @@ describe('itonami on bad input', { timeout: 180_000 }, () => {
       expect(w.code).toBe(2);
       expect(oneLine(w.stderr)).toBe('itonami: the query updates the graph (CREATE, SET, REMOVE, DELETE or MERGE): itonami query only reads, it never writes through GQL');
     }
+    // A syntax error in an activities module names its place.
+    write(dir, 'broken-acts.mts', 'export default {\n');
+    const acts = itonami(['run', `${SEEDS}/simple_sequence.kotoba`, '--activities', './broken-acts.mts', '-i', JSON.stringify(USER), '--store', 'memory'], dir);
+    expect(acts.code).toBe(2);
+    expect(oneLine(acts.stderr)).toMatch(/^itonami: --activities \.\/broken-acts\.mts: the module failed to load: Transform failed with 1 error: \S*broken-acts\.m?ts:2:0: ERROR: /);
     const extVar = itonami(['run', `${SEEDS}/simple_sequence.kotoba`, '--ext-var', 'wid', '-i', JSON.stringify(USER), '--store', 'memory'], dir);
     expect(extVar.code).toBe(2);
     expect(oneLine(extVar.stderr)).toBe('itonami: --ext-var "wid": expected name=value (an empty value is name=)');
