@@ -44,13 +44,29 @@ describe('rule expressions are GQL expressions', () => {
     expect(() => apply(s, div, { bindings: { x: 'a' } })).toThrowError(expect.objectContaining({ code: 'EVAL' }));
     const node = parseRule(`rule r { match (x:Acct), (y:Acct) set x.v = y }`);
     expect(() => apply(s, node)).toThrowError(expect.objectContaining({ code: 'EVAL', message: expect.stringMatching(/node is not a property value/) }));
-    const graph = parseRule(`rule r { match (x:Acct)-[k:knows]->(y:Acct) set x.v = id(startNode(k)) }`);
-    expect(() => apply(s, graph)).toThrowError(expect.objectContaining({ code: 'EVAL', message: expect.stringMatching(/reading the graph/) }));
+    // A function that reads the graph beyond the match is refused when the rule is parsed, where it is.
+    expect(() => parseRule(`rule r { match (x:Acct)-[k:knows]->(y:Acct) set x.v = id(startNode(k)) }`)).toThrowError(
+      expect.objectContaining({ code: 'INVALID_RULE', message: 'parseRules: rule "r" at line 1, column 58: startNode() reads the graph beyond the match, which a rule expression may not; match what you need in the pattern' }),
+    );
     expect(s.headTx).toBe(before);
     const param = parseRule(`rule r { param $p match (x:Acct) where x.balance > $p set x.v = 1 }`);
     expect(() => matchesOf(s.head(), param, {})).toThrowError(RuleError);
     expect(() => parseRule(`rule r { match (x:Acct) set x.v = count(x) }`)).toThrowError(expect.objectContaining({ code: 'INVALID_RULE' }));
     expect(() => parseRule(`rule r { match (x:Acct) where x.balance > z.balance set x.v = 1 }`)).toThrowError(expect.objectContaining({ code: 'INVALID_RULE', message: expect.stringMatching(/z/) }));
+    // Positions are the rule text's, in every clause that holds expressions.
+    const at = (text: string): string => {
+      try {
+        parseRule(text);
+      } catch (e) {
+        expect(e).toMatchObject({ code: 'INVALID_RULE' });
+        return (e as Error).message;
+      }
+      throw new Error('parsed');
+    };
+    expect(at('rule x {\n  match (a:A)\n  where zz.x = 1\n}')).toBe('parseRules: rule "x" at line 3, column 9: variable `zz` not defined');
+    expect(at('rule w {\n  match (a:A {v: qq})\n}')).toBe('parseRules: rule "w" at line 2, column 18: variable `qq` not defined');
+    expect(at('rule u {\n  match (a:A)\n  set a.v = 1,\n      a.w = nope + 1\n}')).toBe('parseRules: rule "u" at line 4, column 13: variable `nope` not defined');
+    expect(at('rule y {\n  match (a:A)\n  where count(*) > 1\n}')).toBe('parseRules: rule "y" at line 3, column 9: count(*) is not allowed here');
     expect(() => parseRule(`rule r { match (x:Acct) where x.v = 1 or (x)-->() set x.v = 1 }`)).toThrowError(expect.objectContaining({ code: 'INVALID_RULE' }));
   });
 

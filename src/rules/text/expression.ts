@@ -25,6 +25,10 @@ export type Compiled = (m: MatchView, params: Params) => Json;
  * A value that cannot be stored as a property (a node, a path) is an `EVAL` error.
  */
 export function compileExpression(e: Expression, isVar: (name: string) => 'node' | 'edge' | undefined): { fn: Compiled; vars: string[] } {
+  const reads = graphRead(e);
+  if (reads !== undefined) {
+    throw new RuleError('INVALID_RULE', `compileExpression: ${reads.name}() reads the graph beyond the match, which a rule expression may not; match what you need in the pattern (line ${reads.pos.line}, column ${reads.pos.column})`);
+  }
   const vars = [...freeVars(e)].filter((v) => isVar(v) !== undefined);
   const kinds = vars.map((v) => isVar(v)!);
   const scope = Scope.of(vars.map((v, i) => [v, kinds[i]]));
@@ -55,6 +59,29 @@ export function compileExpression(e: Expression, isVar: (name: string) => 'node'
     }
   };
   return { fn, vars };
+}
+
+/** GQL functions that read the graph, which a rule expression cannot (it sees only the match). */
+const GRAPH_READS = new Set(['startnode', 'endnode']);
+
+/** The first call of such a function in `e`, if any. */
+function graphRead(e: unknown): { name: string; pos: { line: number; column: number } } | undefined {
+  if (Array.isArray(e)) {
+    for (const x of e) {
+      const r = graphRead(x);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+  if (e === null || typeof e !== 'object') return undefined;
+  const n = e as { kind?: string; name?: string; pos?: { line: number; column: number } };
+  if (n.kind === 'FunctionCall' && typeof n.name === 'string' && GRAPH_READS.has(n.name.toLowerCase()) && n.pos !== undefined) return { name: n.name, pos: n.pos };
+  for (const [k, v] of Object.entries(e)) {
+    if (k === 'pos') continue;
+    const r = graphRead(v);
+    if (r !== undefined) return r;
+  }
+  return undefined;
 }
 
 function message(err: Error): string {

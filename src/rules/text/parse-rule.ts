@@ -9,7 +9,7 @@ import { Rule } from '../rule.ts';
 import type { Action, Assignment, RuleDef, RuleEdge, RuleGuard, RuleNode } from '../rule.ts';
 import { compileExpression } from './expression.ts';
 import { labelTest } from '../../gql/label-test.ts';
-import { scanRules, syntaxError } from './scan.ts';
+import { lineCol, scanRules, syntaxError } from './scan.ts';
 import type { Clause } from './scan.ts';
 
 /**
@@ -212,7 +212,7 @@ class Builder {
     if (p === null) return;
     if (p.kind === 'Parameter') throw this.err(p.pos.offset, 'write properties as a map {k: value}');
     for (const entry of p.entries) {
-      const c = compileExpression(entry.value, this.isVar);
+      const c = this.compile(entry.value);
       if (c.vars.length === 0 && !usesParams(entry.value)) d.props[entry.key] = c.fn(NO_MATCH, {});
       else if (action === 'create') d.set[entry.key] = c.fn;
       else {
@@ -265,7 +265,7 @@ class Builder {
   }
 
   private guard(e: Expression): void {
-    const c = compileExpression(e, this.isVar);
+    const c = this.compile(e);
     this.guards.push({ vars: c.vars, test: (m, p) => c.fn(m, p) === true });
   }
 
@@ -280,8 +280,8 @@ class Builder {
       const saved = this.base;
       this.base = saved + part.at + m[0].length;
       const expr = this.expression(part.text.slice(m[0].length));
+      d.set[m[3]] = this.compile(expr).fn;
       this.base = saved;
-      d.set[m[3]] = compileExpression(expr, this.isVar).fn;
     }
   }
 
@@ -304,6 +304,24 @@ class Builder {
     } catch (e) {
       if (e instanceof GqlSyntaxError) throw this.err(e.offset, e.message.replace(/^GQL syntax error at line \d+, column \d+: /, ''));
       throw e;
+    }
+  }
+
+  /**
+   * Compiles an expression of the clause being read. Its INVALID_RULE errors
+   * give the position in the expression's own text: they are re-stated at
+   * the position in the rule text, naming the rule.
+   */
+  private compile(e: Expression): ReturnType<typeof compileExpression> {
+    try {
+      return compileExpression(e, this.isVar);
+    } catch (err) {
+      if (!(err instanceof RuleError) || err.code !== 'INVALID_RULE') throw err;
+      const m = /^compileExpression: (.*) \(line (\d+), column (\d+)\)$/s.exec(err.message);
+      const reason = m === null ? err.message.replace(/^compileExpression: /, '') : m[1];
+      const rel = m === null ? e.pos.offset : offsetOf(this.text.slice(this.base), Number(m[2]), Number(m[3]));
+      const { line, column } = lineCol(this.text, this.base + rel);
+      throw new RuleError('INVALID_RULE', `parseRules: rule "${this.name}" at line ${line}, column ${column}: ${reason}`, { cause: err });
     }
   }
 
@@ -379,4 +397,15 @@ function labelNames(l: LabelExpression, disjunction = false): string[] | null {
   const k = disjunction ? 'LabelDisjunction' : 'LabelConjunction';
   if (l.kind === k && l.operands.every((o) => o.kind === 'LabelName')) return l.operands.map((o) => (o as { name: string }).name);
   return null;
+}
+
+/** The offset of a 1-based line and column in `text`. */
+function offsetOf(text: string, line: number, column: number): number {
+  let at = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) break;
+    at = nl + 1;
+  }
+  return at + column - 1;
 }
