@@ -205,6 +205,43 @@ describe('Store bad input', () => {
     p.list.push(3);
     expect(s.head().getNode('a')?.props.list).toEqual([1, 2]);
   });
+
+  it('a property named __proto__ is an ordinary key, at any depth, also after reopening; no prototype changes', async () => {
+    const path = join(dir, `proto${files++}.db`);
+    const s = new Store({ backend: new SqliteBackend(path, { durability: 'off' }) });
+    const p = JSON.parse('{"__proto__": {"x": 1}, "a": {"__proto__": [2]}}');
+    s.transact((tx) => {
+      tx.addNode('n', [], p);
+      tx.addNode('m', [], { b: 1 });
+      tx.mergeNodeProps('m', { ['__proto__']: 'merged' });
+    });
+    s.snapshot();
+    s.transact((tx) => void tx.updateNode('n', { props: { ...JSON.parse('{"__proto__": 3}'), c: 4 } }));
+    const check = (view: { getNode(id: string): { props: object } | undefined }): void => {
+      const n = view.getNode('n')!.props;
+      const m = view.getNode('m')!.props;
+      expect(Object.getPrototypeOf(n)).toBe(Object.prototype);
+      expect(Object.keys(n).sort()).toEqual(['__proto__', 'c']);
+      expect(JSON.stringify(n)).toBe('{"c":4,"__proto__":3}');
+      expect((n as { x?: unknown }).x).toBeUndefined();
+      expect(JSON.stringify(m)).toBe('{"b":1,"__proto__":"merged"}');
+    };
+    const v1 = (view: { getNode(id: string): { props: object } | undefined }): void => {
+      const n = view.getNode('n')!.props as { a: object };
+      expect(Object.getPrototypeOf(n)).toBe(Object.prototype);
+      expect(JSON.stringify(n)).toBe('{"a":{"__proto__":[2]},"__proto__":{"x":1}}');
+      expect(Object.getPrototypeOf(n.a)).toBe(Object.prototype);
+    };
+    v1(s.at(1));
+    check(s.head());
+    const cid = s.cid().toString();
+    await s.close();
+    const r = new Store({ backend: new SqliteBackend(path, { durability: 'off' }) });
+    v1(r.at(1)); // from the snapshot's blocks
+    check(r.head()); // from the log
+    expect(r.cid().toString()).toBe(cid);
+    await r.close();
+  });
 });
 
 describe('Optimistic concurrency', () => {

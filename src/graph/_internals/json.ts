@@ -41,6 +41,15 @@ class Ctx {
 }
 
 /**
+ * `obj[k] = v` for a key of JSON data: a key `__proto__` (JSON.parse makes it
+ * an own key) stays an ordinary key instead of replacing the prototype.
+ */
+export function putKey<V>(obj: Record<string, V>, k: string, v: V): void {
+  if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else obj[k] = v;
+}
+
+/**
  * Validates a property map and returns a deep-frozen copy that the store owns,
  * so later changes to the caller's object cannot reach a stored version.
  * Every object in it has its keys in canonical order (`canonicalKeys`: the
@@ -59,7 +68,7 @@ export function ownProps(method: string, kind: string, id: string, props: unknow
   const out: Record<string, Json> = {};
   const ctx = new Ctx(method, kind, id, true);
   ctx.open.push(props);
-  for (const k of keys) out[k] = ownAt(ctx, k, (props as Record<string, unknown>)[k]);
+  for (const k of keys) putKey(out, k, ownAt(ctx, k, (props as Record<string, unknown>)[k]));
   return owned(out, true);
 }
 
@@ -76,8 +85,8 @@ export function mergeOwnedProps(method: string, kind: string, id: string, base: 
     if (Object.prototype.hasOwnProperty.call(patch, k)) {
       const v = patch[k];
       if (v === undefined) continue;
-      out[k] = ownAt((ctx ??= new Ctx(method, kind, id, true)), k, v);
-    } else out[k] = base[k];
+      putKey(out, k, ownAt((ctx ??= new Ctx(method, kind, id, true)), k, v));
+    } else putKey(out, k, base[k]);
     n++;
   }
   let added = false;
@@ -85,7 +94,7 @@ export function mergeOwnedProps(method: string, kind: string, id: string, base: 
     if (Object.prototype.hasOwnProperty.call(base, k)) continue;
     const v = patch[k];
     if (v === undefined) continue;
-    out[k] = ownAt((ctx ??= new Ctx(method, kind, id, true)), k, v);
+    putKey(out, k, ownAt((ctx ??= new Ctx(method, kind, id, true)), k, v));
     n++;
     added = true;
   }
@@ -99,7 +108,7 @@ function inKeyOrder(obj: Record<string, Json>): Record<string, Json> {
   const keys = Object.keys(obj);
   if (inCanonicalOrder(keys)) return obj;
   const out: Record<string, Json> = {};
-  for (const k of canonicalKeys(keys)) out[k] = obj[k];
+  for (const k of canonicalKeys(keys)) putKey(out, k, obj[k]);
   return out;
 }
 
@@ -269,7 +278,7 @@ function own(ctx: Ctx, v: unknown): Json {
         const obj: Record<string, Json> = {};
         // Props' objects in canonical key order; metadata (not tracked) keeps the caller's order, as adopted metadata does.
         const keys = ctx.track ? canonicalKeys(Object.keys(v)) : Object.keys(v);
-        for (const k of keys) obj[k] = ownAt(ctx, k, (v as Record<string, unknown>)[k]);
+        for (const k of keys) putKey(obj, k, ownAt(ctx, k, (v as Record<string, unknown>)[k]));
         result = owned(obj, ctx.track);
       } else {
         throw ctx.fail(`is ${describe(v)}, which is not JSON-like`);
