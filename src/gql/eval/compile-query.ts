@@ -148,9 +148,16 @@ function compileSingle(q: SingleQuery): CompiledSingle {
     }
   }
   const last = q.clauses[q.clauses.length - 1];
-  if (last.kind !== 'ReturnStatement') columns = [];
+  if (last.kind !== 'ReturnStatement') {
+    // A query without RETURN (an update) yields no rows, whatever number of rows it wrote for.
+    columns = [];
+    stages.push(discardStage);
+  }
   return { columns, stages, updating };
 }
+
+/** Consumes every row (the clauses before it still run for each) and emits none. */
+const discardStage: StageFactory = (_ctx, next) => ({ push: () => true, end: () => next.end() });
 
 /** `RETURN count(*) [AS x]` and nothing else. */
 function isCountStar(r: ReturnStatement): boolean {

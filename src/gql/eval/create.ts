@@ -7,6 +7,7 @@ import { compileExpr } from './expr.ts';
 import type { ExprEnv } from './expr.ts';
 import type { StageFactory } from './stage.ts';
 import { PathValue, isNode, kindOf, toJson } from './values.ts';
+import { putKey } from '../../graph/_internals/json.ts';
 import type { Value } from './values.ts';
 
 type Hooks = Pick<ExprEnv, 'patternPredicate'>;
@@ -142,7 +143,7 @@ function propsOf(f: Eval | null, row: Row, ctx: Ctx, what: string): Record<strin
   const m = f(row, ctx);
   if (m === null) return out;
   if (!(m instanceof Map)) throw new GqlTypeError(`${what}: properties must be a map, not ${kindOf(m)}`);
-  for (const [k, v] of m) if (v !== null) out[k] = toJson(v, what);
+  for (const [k, v] of m) if (v !== null) putKey(out, k, toJson(v, what));
   return out;
 }
 

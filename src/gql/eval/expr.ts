@@ -20,9 +20,23 @@ export interface ExprEnv {
   /** Where aggregate calls are collected; null where aggregates are not allowed. */
   readonly aggs: AggSpec[] | null;
   /** Expressions already computed into a slot (ORDER BY over projected items), by structural key. */
-  readonly subst: ReadonlyMap<string, number> | null;
+  readonly subst: ReadonlyMap<string, Subst> | null;
   /** Compiles a relationship pattern used as a predicate. */
   readonly patternPredicate: (p: PathPattern, env: ExprEnv) => Eval;
+}
+
+/** A projected item's slot, and the variables its expression reads (a scope rebinding one voids it). */
+export interface Subst {
+  readonly slot: number;
+  readonly reads: ReadonlySet<string>;
+}
+
+/** `subst` without the entries that read `name` (rebound by a comprehension). */
+function substWithout(subst: ReadonlyMap<string, Subst> | null, name: string): ReadonlyMap<string, Subst> | null {
+  if (subst === null) return null;
+  const out = new Map<string, Subst>();
+  for (const [k, s] of subst) if (!s.reads.has(name)) out.set(k, s);
+  return out;
 }
 
 /** A structural key of an AST node (positions and source text ignored). */
@@ -94,17 +108,20 @@ function bool(what: string, v: Value): boolean | null {
 /** Compiles an expression to a closure over (row, ctx). */
 export function compileExpr(e: Expression, env: ExprEnv): Eval {
   if (env.subst !== null) {
-    const slot = env.subst.get(astKey(e));
-    if (slot !== undefined) return (row) => row[slot];
+    const s = env.subst.get(astKey(e));
+    if (s !== undefined) {
+      const slot = s.slot;
+      return (row) => row[slot];
+    }
   }
   const f = compileInner(e, env);
-  // Operators over literals only: evaluate now so type errors are compile-time errors.
+  // Operators over literals only: evaluate now so type errors are compile-time errors. Arithmetic
+  // errors (1/0) are left to run time: the expression may never be evaluated (CASE, no rows).
   if ((e.kind === 'BinaryExpression' || e.kind === 'UnaryExpression') && (e.kind === 'UnaryExpression' ? isLiteral(e.operand) : isLiteral(e.left) && isLiteral(e.right))) {
     try {
       f([], { view: undefined as never, params: new Map(), agg: null });
     } catch (err) {
       if (err instanceof GqlTypeError) throw new GqlTypeError(err.message.replace(/^GQL: /, ''), err.detail, 'compile');
-      if (err instanceof GqlArithmeticError) throw err;
     }
   }
   return f;
@@ -240,7 +257,7 @@ function compileInner(e: Expression, env: ExprEnv): Eval {
       const source = compileExpr(e.source, env);
       const inner = env.scope.clone();
       const slot = inner.add(e.variable, 'value').slot;
-      const ienv: ExprEnv = { ...env, scope: inner, aggs: null };
+      const ienv: ExprEnv = { ...env, scope: inner, aggs: null, subst: substWithout(env.subst, e.variable) };
       const where = e.where === null ? null : compileExpr(e.where, ienv);
       const proj = e.projection === null ? null : compileExpr(e.projection, ienv);
       syncWidth(env.scope, inner);
@@ -263,7 +280,7 @@ function compileInner(e: Expression, env: ExprEnv): Eval {
       const source = compileExpr(e.source, env);
       const inner = env.scope.clone();
       const slot = inner.add(e.variable, 'value').slot;
-      const where = e.where === null ? () => true : compileExpr(e.where, { ...env, scope: inner, aggs: null });
+      const where = e.where === null ? () => true : compileExpr(e.where, { ...env, scope: inner, aggs: null, subst: substWithout(env.subst, e.variable) });
       syncWidth(env.scope, inner);
       const q = e.quantifier;
       return (r, c) => {
@@ -342,7 +359,10 @@ export function property(s: Value, key: string, ctx?: Ctx): Value {
   if (s instanceof Map) return s.get(key) ?? null;
   if (typeof s === 'object' && !Array.isArray(s) && !(s instanceof Float) && !(s instanceof PathValue)) {
     if (ctx?.deleted !== undefined && ctx.deleted.has((s as NodeRecord).id)) throw new GqlDeletedEntityError(`property .${key}`);
-    const v = (s as { props: { [k: string]: import('../../graph/index.ts').Json } }).props[key];
+    const props = (s as { props: { [k: string]: import('../../graph/index.ts').Json } }).props;
+    // Own keys only: `n.constructor` is a missing property, not Object.prototype's.
+    if (!Object.prototype.hasOwnProperty.call(props, key)) return null;
+    const v = props[key];
     if (v === undefined || v === null) return null;
     if (typeof v === 'number') return Number.isInteger(v) ? v : new Float(v);
     if (typeof v === 'string' || typeof v === 'boolean') return v;

@@ -283,7 +283,8 @@ function addProps(d: ElementDraft, spec: NodePattern['properties']): void {
   if (spec.kind === 'Parameter') throw new GqlSemanticError('InvalidParameterUse', `MATCH: a parameter cannot give the properties of \`${d.name}\` (write {k: $p.k})`);
   for (const entry of spec.entries) {
     const c = constantJson(entry.value);
-    if (c !== undefined && !(key(d.props, entry.key) && d.props[entry.key] !== c)) d.props[entry.key] = c;
+    // `__proto__` cannot be a key of the matcher's plain object: it stays a guard.
+    if (c !== undefined && entry.key !== '__proto__' && !(key(d.props, entry.key) && d.props[entry.key] !== c)) d.props[entry.key] = c;
     else {
       d.conds.push(propCond(d.name, entry.key, entry.value, entry.pos));
       d.lookups.push({ key: entry.key, value: entry.value });

@@ -5,7 +5,8 @@ import type { AggState } from './aggregate.ts';
 import type { Ctx, Eval, Row, VarKind } from './context.ts';
 import { Scope } from './context.ts';
 import { astKey, compileExpr, countArgument, freeVars, hasAggregate } from './expr.ts';
-import type { AggSpec, ExprEnv } from './expr.ts';
+import type { AggSpec, ExprEnv, Subst } from './expr.ts';
+import { isAggregateName } from './functions.ts';
 import { isAnonymous } from './match-plan.ts';
 import type { StageFactory } from './stage.ts';
 import { orderCompare, rowKey } from './values.ts';
@@ -44,6 +45,12 @@ export function compileProjection(p: ReturnStatement | WithClause, input: Scope,
   }
   const k = items.length;
   const aggregating = items.some((i) => hasAggregate(i.expression));
+  const keyVars = new Set<string>();
+  const keyProps = new Set<string>();
+  if (aggregating) {
+    for (const it of items) if (!hasAggregate(it.expression)) addKey(it.expression, keyVars, keyProps);
+    for (const it of items) if (hasAggregate(it.expression)) checkUnambiguous(`\`${it.name}\``, it.expression, keyVars, keyProps);
+  }
   const aggs: AggSpec[] = [];
   const env: ExprEnv = { ...hooks, scope: input, aggs: aggregating ? aggs : null, subst: null };
   const evals: Eval[] = items.map((i) => compileExpr(i.expression, env));
@@ -68,13 +75,17 @@ export function compileProjection(p: ReturnStatement | WithClause, input: Scope,
   for (const [name, info] of out.vars) oscope.vars.set(name, info);
   if (carry) for (const [name, info] of input.vars) if (!oscope.vars.has(name)) oscope.vars.set(name, { slot: k + info.slot, kind: info.kind });
   oscope.width = carry ? k + input.width : k;
-  const subst = new Map<string, number>();
-  items.forEach((it, i) => subst.set(astKey(it.expression), i));
+  const subst = substitutions(items);
   const oenv: ExprEnv = { ...hooks, scope: oscope, aggs: null, subst };
   if (orderBy !== null) {
+    // ORDER BY after aggregation may also read the projected names.
+    const orderVars = new Set([...keyVars, ...out.vars.keys()]);
     const keys = orderBy.items.map((s) => {
+      if (aggregating && hasAggregate(s.expression)) checkUnambiguous('ORDER BY', s.expression, orderVars, keyProps);
       if (!carry && !aggregating && p.quantifier?.value === 'DISTINCT') {
-        for (const v of freeVars(s.expression)) if (!out.vars.has(v)) throw new GqlSemanticError('UndefinedVariable', `ORDER BY after DISTINCT reads \`${v}\`, which is not projected`);
+        // Parts equal to a projected item read that item, not the variables inside them.
+        for (const v of freeVars(stripSubst(s.expression, subst)))
+          if (!out.vars.has(v)) throw new GqlSemanticError('UndefinedVariable', `ORDER BY after DISTINCT reads \`${v}\`, which is not projected`);
       }
       return { f: compileExpr(s.expression, oenv), desc: s.ordering === 'DESC' };
     });
@@ -89,6 +100,81 @@ export function compileProjection(p: ReturnStatement | WithClause, input: Scope,
   }
   if (carry || aggregating) stages.push(truncateStage(k));
   return { stages, scope: out, columns: items.map((i) => i.name) };
+}
+
+/** Records a grouping key: a variable, or a variable's property, can be read beside aggregates. */
+function addKey(e: Expression, vars: Set<string>, props: Set<string>): void {
+  if (e.kind === 'VariableReference') vars.add(e.name);
+  else if (e.kind === 'PropertyReference' && e.subject.kind === 'VariableReference') props.add(astKey(e));
+}
+
+/**
+ * openCypher: outside its aggregate calls, an expression that aggregates reads only constants,
+ * grouping-key variables and their properties, and properties projected as keys; anything else
+ * (`x + count(*)` without `x` as a key) has no single value per group.
+ */
+function checkUnambiguous(what: string, e: Expression, keyVars: ReadonlySet<string>, keyProps: ReadonlySet<string>): void {
+  const fail = (): never => {
+    throw new GqlSemanticError('AmbiguousAggregationExpression', `${what} mixes aggregates with values that are not grouping keys`);
+  };
+  const walk = (x: unknown, bound: ReadonlySet<string>): void => {
+    if (Array.isArray(x)) return x.forEach((y) => walk(y, bound));
+    if (x === null || typeof x !== 'object') return;
+    const n = x as Expression;
+    switch (n.kind) {
+      case 'CountStar':
+        return;
+      case 'FunctionCall':
+        if (isAggregateName(n.name)) return;
+        break;
+      case 'VariableReference':
+        if (!bound.has(n.name) && !keyVars.has(n.name)) fail();
+        return;
+      case 'PropertyReference':
+        if (n.subject.kind === 'VariableReference' && !bound.has(n.subject.name) && keyProps.has(astKey(n))) return;
+        break;
+      case 'ListComprehension':
+      case 'ListPredicate': {
+        walk(n.source, bound);
+        const inner = new Set(bound).add(n.variable);
+        walk(n.where, inner);
+        if (n.kind === 'ListComprehension') walk(n.projection, inner);
+        return;
+      }
+      case 'PatternPredicate':
+        for (const v of freeVars(n, new Set(), bound)) if (!keyVars.has(v)) fail();
+        return;
+    }
+    for (const [k, v] of Object.entries(x)) if (k !== 'pos') walk(v, bound);
+  };
+  walk(e, new Set());
+}
+
+/**
+ * ORDER BY / WITH's WHERE: an expression equal to an item's reads that item's column. Not when a
+ * variable the item reads is re-aliased by the projection (`cur AS prev, next AS cur`): there
+ * `cur` means the new item, so the expression must be evaluated, not substituted.
+ */
+function substitutions(items: readonly Item[]): Map<string, Subst> {
+  const rebound = new Set(items.filter((it) => !(it.expression.kind === 'VariableReference' && it.expression.name === it.name)).map((it) => it.name));
+  const subst = new Map<string, Subst>();
+  items.forEach((it, slot) => {
+    const reads = freeVars(it.expression);
+    for (const v of reads) if (rebound.has(v)) return;
+    const key = astKey(it.expression);
+    if (!subst.has(key)) subst.set(key, { slot, reads });
+  });
+  return subst;
+}
+
+/** A copy of an AST with the parts `subst` replaces turned into null literals (to find what else it reads). */
+function stripSubst(e: unknown, subst: ReadonlyMap<string, Subst>): unknown {
+  if (Array.isArray(e)) return e.map((x) => stripSubst(x, subst));
+  if (e === null || typeof e !== 'object') return e;
+  if ('kind' in e && subst.has(astKey(e))) return { kind: 'NullLiteral' };
+  const out: { [k: string]: unknown } = {};
+  for (const [k, v] of Object.entries(e)) out[k] = stripSubst(v, subst);
+  return out;
 }
 
 const scalarKinds = new Set(['IntegerLiteral', 'FloatLiteral', 'StringLiteral', 'BooleanLiteral', 'ListLiteral', 'MapLiteral']);

@@ -9,6 +9,7 @@ import type { ExprEnv } from './expr.ts';
 import { compileMatch } from './match-plan.ts';
 import type { StageFactory } from './stage.ts';
 import { PathValue, isEdge, isNode, kindOf, toJson } from './values.ts';
+import { putKey } from '../../graph/_internals/json.ts';
 import type { Value } from './values.ts';
 
 type Hooks = Pick<ExprEnv, 'patternPredicate'>;
@@ -65,7 +66,7 @@ function mergeProps(tx: Transaction, ctx: Ctx, el: NodeRecord | EdgeRecord, prop
   const stats = ctx.stats!;
   for (const [k, v] of Object.entries(props)) {
     if (v === undefined) {
-      if (el.props[k] !== undefined) stats.propertiesRemoved++;
+      if (Object.prototype.hasOwnProperty.call(el.props, k)) stats.propertiesRemoved++;
     } else stats.propertiesSet++;
   }
   if (isNode(el)) tx.mergeNodeProps(el.id, props);
@@ -111,7 +112,7 @@ function compileSetItems(items: readonly SetItem[], scope: Scope, hooks: Hooks):
           const m = mapOf(value(row, ctx), 'SET');
           const props: { [k: string]: Json | undefined } = {};
           if (!merge) for (const k of Object.keys(el.props)) props[k] = undefined;
-          for (const [k, v] of m) props[k] = v === null ? undefined : toJson(v, 'SET');
+          for (const [k, v] of m) putKey(props, k, v === null ? undefined : toJson(v, 'SET'));
           mergeProps(tx, ctx, el, props);
         };
       }

@@ -1,3 +1,4 @@
+import { putKey } from '../../graph/_internals/json.ts';
 import type { EdgeRecord, Json, NodeRecord } from '../../graph/index.ts';
 import { LazyNode } from '../../rules/match/index.ts';
 import { GqlArithmeticError, GqlTypeError } from '../eval-errors.ts';
@@ -166,7 +167,8 @@ export function toPublic(v: Value): PublicValue {
   if (Array.isArray(v)) return v.map(toPublic);
   if (v instanceof Map) {
     const o: { [key: string]: PublicValue } = {};
-    for (const [k, x] of v) o[k] = toPublic(x);
+    // putKey: a `__proto__` key is an ordinary key, not the prototype setter.
+    for (const [k, x] of v) putKey(o, k, toPublic(x));
     return o;
   }
   if (v instanceof PathValue) return { nodes: v.nodes.map(publicNode), edges: v.edges.map(publicEdge) };
@@ -185,7 +187,8 @@ function publicEdge(e: EdgeRecord): PublicEdge {
 /** Cypher `=`: true, false or null (unknown). */
 export function equals(a: Value, b: Value): boolean | null {
   if (a === null || b === null) return null;
-  if (a === b) return typeof a === 'number' ? !Number.isNaN(a) : true;
+  // Identity settles only scalars: one list can hold null (unknown), one Float can be NaN.
+  if (a === b && typeof a !== 'object') return true;
   const ka = kindOf(a);
   const kb = kindOf(b);
   if ((ka === 'integer' || ka === 'float') && (kb === 'integer' || kb === 'float')) {
