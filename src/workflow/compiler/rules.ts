@@ -659,6 +659,13 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     ],
     edges: [...owned('t', 's'), { var: 'rg', src: 'e', dst: 'g', type: 'RECEIVED', action: 'delete' }],
     guards: [{ vars: ['g', 's'], test: sameSignal('g') }],
+    // Signals are taken in arrival order (as Temporal does): no older kept signal of that name.
+    // `seq` is graph content, so a replay makes the same choice.
+    nacs: [{
+      nodes: [{ var: 'g0', labels: ['Signal'] }],
+      edges: [{ var: 'rg0', src: 'e', dst: 'g0', types: ['RECEIVED'] }],
+      guards: [{ vars: ['g0', 'g'], test: (m) => get(m, 'g0', 'name') === get(m, 'g', 'name') && num(m, 'g0', 'seq') < num(m, 'g', 'seq') }],
+    }],
   });
   const listening = stepWhere(['wait'], (n) => n.props.wait === 'signal' || n.props.wait === 'event');
   def({
@@ -857,8 +864,14 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
       name: 'signal.buffer',
       params: ['name', 'payload'],
       nodes: [
-        { ...E, props: { status: 'running' } },
-        { var: 'g', action: 'create', labels: ['Signal'], set: { execution: (m) => m.node('e').id, name: (_m, p) => p.name, payload: (_m, p) => p.payload } },
+        // `signals` numbers the kept signals (Signal `seq`), so waits take them in arrival order.
+        { ...E, props: { status: 'running' }, set: { signals: (m) => num(m, 'e', 'signals') + 1 } },
+        {
+          var: 'g',
+          action: 'create',
+          labels: ['Signal'],
+          set: { execution: (m) => m.node('e').id, name: (_m, p) => p.name, payload: (_m, p) => p.payload, seq: (m) => num(m, 'e', 'signals') + 1 },
+        },
       ],
       edges: [{ var: 'rg', action: 'create', src: 'e', dst: 'g', type: 'RECEIVED' }],
     },

@@ -12,7 +12,7 @@ import { SystemClock } from '../clock.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import { compileWorkflow } from '../compiler/compile.ts';
 import type { CompiledWorkflow } from '../compiler/compile.ts';
-import { retryLayerFromProps, workflowKey } from '../compiler/program.ts';
+import { pathText, retryLayer, retryLayerFromProps, workflowKey } from '../compiler/program.ts';
 import { buildRuleSet, meetsNeed, tokenNeeds } from '../compiler/rules.ts';
 import type { ExecutionStatus, FactRule, Predicate, TokenNeed, TokenState } from '../compiler/rules.ts';
 import { validateInputs } from '../ir/inputs.ts';
@@ -20,13 +20,14 @@ import { validateWorkflow } from '../ir/schema.ts';
 import { checkWorkflowRefs } from '../ir/registry-check.ts';
 import { walkStrategies } from '../ir/walk.ts';
 import type { JsonValue, WorkflowIR } from '../ir/types.ts';
-import { mergeRetryPolicy, nextRetryDelay } from '../retry.ts';
+import { mergeRetryPolicy, nextRetryDelay, RetryPolicyError } from '../retry.ts';
 import { applyOnce, compileRule, NO_PARAMS, runStep } from './apply.ts';
 import { RECOVERY_RULES } from './recovery.ts';
 import type { ApplicationRecord, Rule, StepMeta } from './apply.ts';
 import { EngineError } from './errors.ts';
 import { eventsOf } from './events.ts';
 import { inDeclaredOrder } from './outputs.ts';
+import { programDifference } from './program-check.ts';
 import { replayLog } from './replay.ts';
 import type { WorkflowEvent } from './events.ts';
 
@@ -212,6 +213,8 @@ export class WorkflowEngine {
   private inflightCount = 0;
   /** Execution id -> TxIds of its commits. */
   private readonly txsOf = new Map<string, number[]>();
+  /** Executions whose effect outcome could not be recorded: the error (waitForCompletion rejects with it). */
+  private readonly faults = new Map<string, unknown>();
   /** Child executions whose end was reported to their parent. */
   private readonly notified = new Set<string>();
   private idleScheduled = false;
@@ -284,10 +287,26 @@ export class WorkflowEngine {
     const checked = validateWorkflow(ir);
     this.checkCycles(checked);
     const key = workflowKey(checked);
-    if (!this.byKey.has(key)) {
-      const compiled = compileWorkflow(checked, this.ruleSet);
-      const { program } = compiled;
-      if (!this.store.head().hasNode(program.workflowNodeId)) {
+    const known = this.byKey.get(key);
+    // The same IR object again (startWorkflow(ir) registers it each time): nothing can have changed.
+    if (known !== undefined && known.compiled.ir === checked) {
+      this.latest.set(checked.id, key);
+      return key;
+    }
+    this.checkRetryPolicies(checked, key);
+    const compiled = compileWorkflow(checked, this.ruleSet);
+    const { program } = compiled;
+    const head = this.store.head();
+    if (head.hasNode(program.workflowNodeId)) {
+      // Executions run the stored program graph: an edited definition under the same
+      // id@version would silently run the old one (and validate inputs against the new).
+      const diff = programDifference(head, program);
+      if (diff !== undefined) {
+        throw new EngineError('WORKFLOW_CHANGED', `WorkflowEngine.registerWorkflow: workflow "${key}" is already in the store with a different definition (${diff}); bump its "version" to register the change, or use a fresh store`);
+      }
+    }
+    if (known === undefined) {
+      if (!head.hasNode(program.workflowNodeId)) {
         const tx = this.store.begin();
         for (const n of program.nodes) tx.addNode(n.id, n.labels, n.props);
         for (const e of program.edges) tx.addEdge(e.id, e.type, e.src, e.dst, e.props);
@@ -309,6 +328,31 @@ export class WorkflowEngine {
     }
     this.latest.set(checked.id, key);
     return key;
+  }
+
+  /**
+   * Each activity step's retry layers (step, activity, workflow: as startAttempt
+   * merges them) must make a valid policy: found at the first retryable failure,
+   * the error would have no caller to go to. Activities registered later are
+   * checked when their attempt fails (startAttempt).
+   */
+  private checkRetryPolicies(ir: WorkflowIR, key: string): void {
+    const wfLayer = retryLayer(ir.retry_policy);
+    walkStrategies(ir.strategy, (s, path) => {
+      if (s.op !== 'activity') return;
+      const stepLayer = retryLayer(s.retry_policy);
+      // A compensate task runs under its step's policy, with the compensating activity's layer.
+      for (const ref of s.compensate === undefined ? [s.activity_ref] : [s.activity_ref, s.compensate]) {
+        const actLayer = this.activities.has(ref) ? this.activities.get(ref).retryPolicy : undefined;
+        try {
+          mergeRetryPolicy(stepLayer, actLayer, wfLayer);
+        } catch (err) {
+          if (!(err instanceof RetryPolicyError)) throw err;
+          const layers = `the step's retry_policy${actLayer === undefined ? '' : `, activity "${ref}"'s`} and the workflow's`;
+          throw new EngineError('INVALID_RETRY_POLICY', `WorkflowEngine.registerWorkflow: workflow "${key}": ${pathText(path)}: ${layers} merge into an invalid policy: ${err.message.replace(/^mergeRetryPolicy: /, '')}`, { cause: err });
+        }
+      }
+    });
   }
 
   /** Sub-workflow cycles are refused at registration (IR_REF_CYCLE); unknown refs may be registered later. */
@@ -363,6 +407,7 @@ export class WorkflowEngine {
     const s = this.getExecution(id);
     if (s === undefined) return Promise.reject(new EngineError('UNKNOWN_EXECUTION', `WorkflowEngine.waitForCompletion: no execution "${id}"`));
     if (this.storageError !== undefined) return Promise.reject(this.storageError);
+    if (this.faults.has(id) && !TERMINAL.has(s.status)) return Promise.reject(this.faults.get(id));
     if (TERMINAL.has(s.status)) {
       if (!this.durable) return Promise.resolve(s);
       if (this.closed) return this.store.sync().then(() => s);
@@ -902,9 +947,17 @@ export class WorkflowEngine {
         this.fact(execId, 'activity.complete', { k: task.id }, { output: output ?? null, attempt, started_at: startedAt });
         return;
       }
-      const policy = mergeRetryPolicy(retryLayerFromProps(step.props.retry_policy), activity?.retryPolicy, retryLayerFromProps(wf.props.retry_policy));
-      const delay = nextRetryDelay(policy, attempt, error.code, error.retryable);
-      const err = error as unknown as Json;
+      let delay: number | null;
+      let err = error as unknown as Json;
+      try {
+        const policy = mergeRetryPolicy(retryLayerFromProps(step.props.retry_policy), activity?.retryPolicy, retryLayerFromProps(wf.props.retry_policy));
+        delay = nextRetryDelay(policy, attempt, error.code, error.retryable);
+      } catch (e) {
+        // An invalid merged policy (an activity registered after the workflow was checked): the step fails, the engine goes on.
+        if (!(e instanceof RetryPolicyError)) throw e;
+        delay = null;
+        err = { code: e.code, message: `WorkflowEngine: workflow "${String(wf.props.key)}": ${String(step.props.path)}: activity "${ref}": cannot retry: ${e.message}`, retryable: false, details: { error: err } };
+      }
       if (delay === null) {
         this.fact(execId, 'activity.fail', { k: task.id }, { error: err, attempt, started_at: startedAt });
         return;
@@ -913,9 +966,17 @@ export class WorkflowEngine {
       if (!this.fact(execId, 'activity.retry_wait', { k: task.id }, { attempt, error: err, retry_at: retryAt, started_at: startedAt })) return;
       this.arm(execId, `retry:${task.id}`, task.id, retryAt, () => this.fact(execId, 'activity.retry', { k: task.id }, {}));
     };
+    // Outcomes arrive in callbacks with no caller: an error recording one must not escape as an unhandled rejection.
+    const settle = (error: ActivityFailure | undefined, output?: Json): void => {
+      try {
+        done(error, output);
+      } catch (err) {
+        this.fault(execId, err);
+      }
+    };
     if (!this.activities.has(ref)) {
       startedAt = null;
-      queueMicrotask(() => done({ code: 'UNKNOWN_ACTIVITY', message: `WorkflowEngine: no activity "${ref}" is registered`, retryable: false }));
+      queueMicrotask(() => settle({ code: 'UNKNOWN_ACTIVITY', message: `WorkflowEngine: no activity "${ref}" is registered`, retryable: false }));
       return;
     }
     activity = this.activities.get(ref);
@@ -933,8 +994,21 @@ export class WorkflowEngine {
       startedAt = this.clock.now();
       const run = startAttempt(act, (task.props.input ?? {}) as JsonObject, { executionId: execId, taskId: task.id, attempt, idempotencyKey: `${execId}/${task.id}` }, { clock: this.clock, timeoutMs });
       ctl.attempt = run;
-      void run.result.then((r) => (r.ok ? done(undefined, r.output) : done(r.error)));
+      run.result.then((r) => (r.ok ? settle(undefined, r.output) : settle(r.error)), (err: unknown) => this.fault(execId, err));
     });
+  }
+
+  /**
+   * An error the engine met while recording an effect's outcome (a bug, a store
+   * that refused the commit): the execution cannot go on, so whoever waits for it
+   * is told (now, or at its next waitForCompletion) instead of waiting forever.
+   */
+  private fault(execId: string, err: unknown): void {
+    if (!this.faults.has(execId)) this.faults.set(execId, err);
+    const ws = this.waiters.get(execId);
+    this.waiters.delete(execId);
+    for (const w of ws ?? []) w.reject(err);
+    this.scheduleIdle();
   }
 
   /** With nothing runnable and no attempt in flight, lets an auto-advancing clock jump to the next timer. */

@@ -2,7 +2,11 @@ import { ItonamiError } from '../../graph/errors.ts';
 
 export type EngineErrorCode = 'UNKNOWN_WORKFLOW' | 'UNKNOWN_EXECUTION' | 'UNSUPPORTED_STORAGE' | 'WAIT_TIMEOUT' | 'INVALID_ARGUMENT'
   /** A replay of the rewrite log did not reproduce a recorded root CID. */
-  | 'DETERMINISM';
+  | 'DETERMINISM'
+  /** A workflow registered under an `id@version` whose stored program graph differs: bump the version. */
+  | 'WORKFLOW_CHANGED'
+  /** An activity step's retry layers (step, activity, workflow) merge into an invalid policy (registerWorkflow). */
+  | 'INVALID_RETRY_POLICY';
 
 /** Errors of the workflow engine's API. */
 export class EngineError extends ItonamiError {

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { IrLoadError } from './errors.ts';
 import { validateWorkflowDocument } from './schema.ts';
 import type { JsonValue, WorkflowIR } from './types.ts';
@@ -48,40 +48,57 @@ function displayName(file: string): string {
   return basename(file);
 }
 
+/** A position Jsonnet reported: the file as Jsonnet names it, 1-based line and column. */
+interface JsonnetPos {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
 /**
- * Turns a Jsonnet error into an `IrLoadError`, naming the file, line and column.
- * Jsonnet reports `STATIC ERROR: f.kotoba:1:12: msg` or
- * `RUNTIME ERROR: msg\n\tf.kotoba:2:6-24\t...` (also `f:(2:6)-(3:1)`).
+ * Turns a Jsonnet error into an `IrLoadError`, naming the file, line and column
+ * of the error: an imported library's own (also in `.file`), with where the file
+ * being loaded reached it. Jsonnet reports `STATIC ERROR: f.kotoba:1:12: msg` or
+ * `RUNTIME ERROR: msg\n\tf.kotoba:2:6-24\t...` (also `f:(2:6)-(3:1)`), innermost frame first.
  */
 function jsonnetError(e: unknown, file: string, entry: string): IrLoadError {
   const raw = e instanceof Error ? e.message : String(e);
-  const name = displayName(file);
   const lines = raw.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const first = lines[0] ?? raw;
-  let line: number | undefined;
-  let column: number | undefined;
+  const isTop = (f: string): boolean => f === file || resolve(f) === resolve(file);
+  let at: JsonnetPos | undefined;
+  let from: JsonnetPos | undefined;
   let reason = first;
   const staticErr = /^STATIC ERROR: (.*?):\(?(\d+):(\d+)(?:\)?-\S*)?: (.*)$/.exec(first);
   if (staticErr) {
-    line = Number(staticErr[2]);
-    column = Number(staticErr[3]);
+    at = { file: staticErr[1], line: Number(staticErr[2]), column: Number(staticErr[3]) };
     reason = `syntax error: ${staticErr[4]}`;
   } else {
     const m = /^RUNTIME ERROR: (.*)$/.exec(first);
     if (m) reason = `evaluation error: ${m[1]}`;
-    // the first stack frame that names a position
     for (const l of lines.slice(1)) {
       const pos = /^(.*?):\(?(\d+):(\d+)/.exec(l);
-      if (pos) {
-        line = Number(pos[2]);
-        column = Number(pos[3]);
+      // Frames inside the standard library say nothing about the user's files.
+      if (!pos || STD_FILES.has(pos[1])) continue;
+      const p = { file: pos[1], line: Number(pos[2]), column: Number(pos[3]) };
+      if (at === undefined) at = p;
+      else if (isTop(p.file)) {
+        from = p;
         break;
       }
+      if (isTop(at.file)) break;
     }
   }
-  const where = line !== undefined ? `${name}:${line}:${column}` : name;
-  return new IrLoadError('IR_JSONNET', `${entry}: ${where}: ${reason}`, file, line, column, { cause: e });
+  if (at === undefined) return new IrLoadError('IR_JSONNET', `${entry}: ${displayName(file)}: ${reason}`, file, undefined, undefined, { cause: e });
+  if (isTop(at.file)) return new IrLoadError('IR_JSONNET', `${entry}: ${displayName(file)}:${at.line}:${at.column}: ${reason}`, file, at.line, at.column, { cause: e });
+  // The error is in an imported file: name it (relative to the file being loaded) and say how it was reached.
+  const lib = relative(dirname(resolve(file)), resolve(at.file));
+  const via = from === undefined ? `while loading ${displayName(file)}` : `reached from ${displayName(file)}:${from.line}:${from.column}`;
+  return new IrLoadError('IR_JSONNET', `${entry}: ${lib}:${at.line}:${at.column}: ${reason} (${via})`, at.file, at.line, at.column, { cause: e });
 }
+
+/** How Jsonnet names its standard library in stack frames. */
+const STD_FILES: ReadonlySet<string> = new Set(['std.jsonnet', '<std>']);
 
 async function evaluate(run: () => Promise<string>, file: string, entry: string): Promise<unknown> {
   let json: string;

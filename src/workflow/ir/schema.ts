@@ -31,6 +31,20 @@ export const retryPolicySchema = z.strictObject({
   maximum_interval: durationSchema.optional(),
   maximum_attempts: z.int().min(1, { error: 'must be at least 1' }).optional(),
   non_retryable_errors: z.array(z.string()).optional(),
+}).superRefine((p, ctx) => {
+  // A cap below the first delay is a contradiction (mergeRetryPolicy refuses it); found here, it names the document path.
+  if (p.initial_interval === undefined || p.maximum_interval === undefined) return;
+  let initial: number;
+  let maximum: number;
+  try {
+    initial = parseDuration(p.initial_interval);
+    maximum = parseDuration(p.maximum_interval);
+  } catch {
+    return; // already reported by durationSchema
+  }
+  if (maximum < initial) {
+    ctx.addIssue({ code: 'custom', path: ['maximum_interval'], message: `maximum_interval ${p.maximum_interval} is less than initial_interval ${p.initial_interval}` });
+  }
 });
 
 function mappingSchema(roots: readonly PathRoot[], keysAreIdents = false) {

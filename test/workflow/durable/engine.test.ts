@@ -11,6 +11,7 @@ import type { Backend, CommitEntry, SnapshotEntry } from '../../../src/graph/ind
 import { VirtualClock } from '../../../src/workflow/clock.ts';
 import { WorkflowEngine } from '../../../src/workflow/engine/index.ts';
 import type { ActivityRegistry } from '../../../src/workflow/activities/index.ts';
+import { validateWorkflow } from '../../../src/workflow/ir/index.ts';
 import { act, failFirst, never, recorder, tempDir, until, workflow } from './_helpers.ts';
 import type { Behaviour } from './_helpers.ts';
 import { countingSqlite } from '../../graph/fixtures/counting-backend.ts';
@@ -73,6 +74,52 @@ describe('withStorage("sqlite:<path>")', () => {
     expect(r2.calls).toEqual([]); // a completed activity never runs again
     expect(e2.verifyReplay()).toBe(e2.store.headTx);
     await e2.close();
+  });
+});
+
+describe('a workflow edited without a new version', () => {
+  it('is refused with WORKFLOW_CHANGED after reopening the store (the stored program would run); the same definition again is a no-op', async () => {
+    const path = newFile();
+    const wf = (ref: string) => workflow('edited', act(ref), { outputs: [{ name: 'v', type: 'string' }] });
+    const r = recorder({ old_step: () => ({ v: 'old' }), new_step: () => ({ v: 'new' }) });
+    const e1 = sqliteEngine(path, r.registry);
+    e1.registerWorkflow(wf('old_step'));
+    expect((await e1.waitForCompletion(e1.startWorkflow('edited', {}))).outputs).toEqual({ v: 'old' });
+    await e1.close();
+
+    const e2 = sqliteEngine(path, r.registry);
+    const head = e2.store.headTx;
+    let err: unknown;
+    try {
+      e2.registerWorkflow(wf('new_step'));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'WORKFLOW_CHANGED', name: 'EngineError' });
+    expect((err as Error).message).toMatch(/"edited@1".*step strategy: "activity_ref", "name" differ.*bump its "version"/);
+    expect(() => e2.startWorkflow('edited', {})).toThrow(expect.objectContaining({ code: 'UNKNOWN_WORKFLOW' }));
+    // The identical definition (a fresh object, as a reloaded file gives) registers and writes nothing.
+    expect(e2.registerWorkflow(wf('old_step'))).toBe('edited@1');
+    expect(e2.store.headTx).toBe(head);
+    expect((await e2.waitForCompletion(e2.startWorkflow('edited', {}))).outputs).toEqual({ v: 'old' });
+    await e2.close();
+  });
+
+  it('is refused in the same engine too, for a change in inputs, structure or a step property', () => {
+    const e = WorkflowEngine.builder().withClock(new VirtualClock({ autoAdvance: true })).build();
+    const base = workflow('w', { op: 'seq', strategies: [act('a'), act('b')] });
+    e.registerWorkflow(base);
+    expect(e.registerWorkflow(workflow('w', { op: 'seq', strategies: [act('a'), act('b')] }))).toBe('w@1');
+    const edits = [
+      workflow('w', { op: 'seq', strategies: [act('a'), act('b')] }, { inputs: [{ name: 'x', type: 'string' }] }),
+      workflow('w', { op: 'seq', strategies: [act('a')] }),
+      workflow('w', { op: 'seq', strategies: [act('a'), act('b'), act('c')] }),
+      workflow('w', { op: 'seq', strategies: [act('a'), act('b', { timeout: 'PT5S' })] }),
+      workflow('w', { op: 'parallel', completion_condition: 'all', branches: [act('a'), act('b')] }),
+    ];
+    for (const ir of edits) expect(() => e.registerWorkflow(ir)).toThrow(expect.objectContaining({ code: 'WORKFLOW_CHANGED' }));
+    // A new version is a new workflow.
+    expect(e.registerWorkflow(validateWorkflow({ ...edits[1], version: '2' }))).toBe('w@2');
   });
 });
 

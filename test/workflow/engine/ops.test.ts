@@ -4,6 +4,9 @@ import type { Strategy } from '../../../src/workflow/ir/index.ts';
 import { VirtualClock } from '../../../src/workflow/clock.ts';
 import { ActivityError, ActivityRegistry, FunctionActivity } from '../../../src/workflow/activities/index.ts';
 import { WorkflowEngine } from '../../../src/workflow/engine/index.ts';
+import { validateWorkflow } from '../../../src/workflow/ir/index.ts';
+import { MemoryBackend } from '../../../src/graph/index.ts';
+import type { CommitEntry, Json } from '../../../src/graph/index.ts';
 
 const seq = (...strategies: Strategy[]): Strategy => ({ op: 'seq', strategies });
 const par = (completion_condition: string, branches: Strategy[], count?: number): Strategy =>
@@ -86,6 +89,86 @@ describe('retries', () => {
     expect(env.log.map((l) => l.at)).toEqual([0, 6000]);
     const failed = env.engine.getEventHistory(id).find((e) => e.type === 'ActivityFailed');
     expect(failed).toMatchObject({ error: { code: 'ACTIVITY_TIMEOUT' }, willRetry: true });
+  });
+});
+
+describe('retry policies that contradict themselves', () => {
+  it('a maximum_interval below the initial_interval after merging the workflow and step policies is refused at registration, naming the step', () => {
+    const { engine } = engineWith({ a: fail('BOOM', true) });
+    const ir = workflow(seq(act('x'), act('a', { retry_policy: { maximum_interval: 'PT10S' } })), { retry_policy: { initial_interval: 'PT30S', maximum_interval: 'PT5M' } });
+    expect(() => engine.startWorkflow(ir, {})).toThrow(expect.objectContaining({ code: 'INVALID_RETRY_POLICY', name: 'EngineError' }));
+    expect(() => engine.registerWorkflow(ir)).toThrow(/workflow "wf@1": strategy\.strategies\[1\]: .*initialIntervalMs \(30000\), got 10000/);
+    // The other way round too: the step's initial interval above the workflow's cap.
+    expect(() => engine.registerWorkflow(workflow(act('a', { retry_policy: { initial_interval: 'PT10S' } }), { retry_policy: { maximum_interval: 'PT5S' } }))).toThrow(expect.objectContaining({ code: 'INVALID_RETRY_POLICY' }));
+    expect(engine.listExecutions()).toEqual([]);
+  });
+
+  it("the activity's own layer takes part (for its compensation too): a valid merge is accepted, an invalid one refused", () => {
+    const clock = new VirtualClock({ autoAdvance: true });
+    const registry = new ActivityRegistry();
+    registry.register(new FunctionActivity('quick', () => ({}), { retryPolicy: { initialIntervalMs: 1000 } }));
+    registry.register(new FunctionActivity('slow', () => ({}), { retryPolicy: { initialIntervalMs: 60_000 } }));
+    const engine = WorkflowEngine.builder().withClock(clock).withActivities(registry).build();
+    // Workflow initial 30 s, step cap 10 s: the activity's 1 s initial interval comes first, so the merge holds.
+    expect(engine.registerWorkflow(workflow(act('quick', { retry_policy: { maximum_interval: 'PT10S' } }), { retry_policy: { initial_interval: 'PT30S' } }))).toBe('wf@1');
+    expect(() => engine.registerWorkflow(validateWorkflow({ ...workflow(act('quick', { compensate: 'slow', retry_policy: { maximum_interval: 'PT10S' } })), id: 'wf2' })))
+      .toThrow(/strategy: the step's retry_policy, activity "slow"'s and the workflow's merge into an invalid policy/);
+  });
+
+  it('an activity registered after the workflow whose layer makes the policy invalid fails the step at its first retryable failure; the process goes on', async () => {
+    const clock = new VirtualClock({ autoAdvance: true });
+    const registry = new ActivityRegistry();
+    const engine = WorkflowEngine.builder().withClock(clock).withActivities(registry).build();
+    engine.registerWorkflow(workflow(act('late', { retry_policy: { maximum_interval: 'PT10S' } })));
+    registry.register(new FunctionActivity('late', () => {
+      throw new ActivityError('BOOM', 'BOOM!', { retryable: true });
+    }, { retryPolicy: { initialIntervalMs: 60_000 } }));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const done = await engine.waitForCompletion(engine.startWorkflow('wf', {}), { timeout: 60_000 });
+      expect(done.status).toBe('failed');
+      expect(done.error).toMatchObject({ code: 'INVALID_RETRY_POLICY', step: 'strategy', details: { error: { code: 'BOOM' } } });
+      expect(String((done.error as { message: string }).message)).toMatch(/workflow "wf@1": strategy: activity "late": cannot retry/);
+      await settle();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
+
+describe('errors while recording an outcome', () => {
+  it('reject the waiters of the execution instead of escaping as an unhandled rejection', async () => {
+    class FailingBackend extends MemoryBackend {
+      failing = false;
+      override append(entry: CommitEntry): void {
+        if (this.failing) throw new Error('disk full');
+        super.append(entry);
+      }
+    }
+    const backend = new FailingBackend();
+    let release: () => void = () => undefined;
+    const registry = new ActivityRegistry();
+    registry.register(new FunctionActivity('a', () => new Promise<Json>((r) => void (release = () => r({})))));
+    const engine = WorkflowEngine.builder().withBackend(backend).withClock(new VirtualClock()).withActivities(registry).build();
+    const id = engine.startWorkflow(workflow(act('a')), {});
+    const waiting = engine.waitForCompletion(id).then(() => 'resolved', (e: Error) => e.message);
+    await settle();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      backend.failing = true;
+      release();
+      const outcome = await Promise.race([waiting, new Promise((r) => setTimeout(() => r('still waiting'), 1000))]);
+      expect(outcome).toBe('disk full');
+      await settle();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });
 
@@ -221,6 +304,26 @@ describe('signals before the wait', () => {
     expect(env.log.at(-1)!.input).toEqual({ v: 7 });
     expect(env.engine.getEventHistory(id).find((e) => e.type === 'SignalReceived')).toMatchObject({ waitId: null, signalName: 'go' });
     expect(env.engine.signal(id, 'go')).toBe(false);
+  });
+});
+
+describe('signals kept for later waits', () => {
+  it('are taken in arrival order (FIFO), by their seq, and a replay makes the same choices', async () => {
+    const env = engineWith({ a: () => new Promise((r) => setTimeout(() => r({}), 5)) });
+    const n = 8;
+    const waits = Array.from({ length: n }, (_, i) => ({ op: 'wait', name: `w${i}`, condition: { type: 'signal', signal_name: 'go' } }) as Strategy);
+    const id = env.engine.startWorkflow(workflow(seq(act('a'), ...waits)), {});
+    for (let i = 0; i < n; i++) expect(env.engine.signal(id, i % 3 === 0 ? 'other' : 'go', { i })).toBe(true);
+    for (let i = 0; i < n; i++) if (i % 3 === 0) env.engine.signal(id, 'go', { i: 100 + i });
+    const kept = env.engine.query('MATCH (:Execution)-[:RECEIVED]->(g:Signal) RETURN g.name AS name, g.seq AS seq, g.payload AS payload ORDER BY seq');
+    expect(kept.rows.map((r) => r[1])).toEqual(Array.from({ length: n + 3 }, (_, i) => i + 1));
+    const done = await env.engine.waitForCompletion(id);
+    expect(done.status).toBe('completed');
+    const got = waits.map((_, i) => (done.steps[`w${i}`] as { output: { i: number } }).output.i);
+    expect(got).toEqual([1, 2, 4, 5, 7, 100, 103, 106]);
+    // The 'other' signals are still kept, oldest first.
+    expect(env.engine.query('MATCH (:Execution)-[:RECEIVED]->(g:Signal) RETURN g.seq AS seq ORDER BY seq').rows).toEqual([[1], [4], [7]]);
+    expect(env.engine.verifyReplay()).toBe(env.engine.store.headTx);
   });
 });
 

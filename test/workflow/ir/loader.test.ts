@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,29 @@ describe('loadWorkflowFile / loadWorkflowSource', () => {
   it('an error() in Jsonnet is reported, not thrown raw', async () => {
     const e = await loadError(loadWorkflowSource('{ workflow: error "no workflow for you" }', { filename: 'e.kotoba' }));
     expect(e.message).toContain('e.kotoba:1:13: evaluation error: no workflow for you');
+  });
+
+  it('an error inside an imported library names the library, its line and column, and where the file reached it', async () => {
+    await mkdir(join(dir, 'libs'), { recursive: true });
+    const lib = await write('libs/boom.libsonnet', '{\n  f(x):: error "boom " + x,\n  n(s):: std.parseInt(s),\n}\n');
+    const p = await write('uses-boom.kotoba', 'local b = import "libs/boom.libsonnet";\n{ workflow: { id: b.f("q"), name: "x", version: "1", strategy: { op: "activity", activity_ref: "a" } } }\n');
+    const e = await loadError(loadWorkflowFile(p));
+    expect(e.code).toBe('IR_JSONNET');
+    expect([e.file, e.line, e.column]).toEqual([lib, 2, 10]);
+    expect(e.message).toBe('loadWorkflowFile: libs/boom.libsonnet:2:10: evaluation error: boom q (reached from uses-boom.kotoba:2:19)');
+    // An error in the standard library is placed at the user's code that called it.
+    const p2 = await write('uses-std.kotoba', 'local b = import "libs/boom.libsonnet";\n{ workflow: { id: "x" + b.n("zz"), name: "x", version: "1", strategy: { op: "activity", activity_ref: "a" } } }\n');
+    const e2 = await loadError(loadWorkflowFile(p2));
+    expect([e2.file, e2.line, e2.column]).toEqual([lib, 3, 10]);
+    expect(e2.message).toMatch(/^loadWorkflowFile: libs\/boom\.libsonnet:3:10: evaluation error: zz is not a base 10 integer.* \(reached from uses-std\.kotoba:2:25\)$/);
+  });
+
+  it('a syntax error inside an imported library names the library', async () => {
+    const lib = await write('broken.libsonnet', '{\n  x: 1,,\n}\n');
+    const p = await write('uses-broken.kotoba', 'local b = import "broken.libsonnet";\n{ workflow: b }\n');
+    const e = await loadError(loadWorkflowFile(p));
+    expect([e.file, e.line, e.column]).toEqual([lib, 2, 8]);
+    expect(e.message).toMatch(/^loadWorkflowFile: broken\.libsonnet:2:8: syntax error: .* \(while loading uses-broken\.kotoba\)$/);
   });
 
   it('a missing file is IR_NOT_FOUND', async () => {

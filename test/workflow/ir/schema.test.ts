@@ -157,6 +157,18 @@ describe('validateWorkflow', () => {
     expect(e.issues[2]!.message).toBe('invalid duration "PT": has "T" but no hours, minutes or seconds after it');
   });
 
+  it('a retry policy whose maximum_interval is below its initial_interval, with its path', () => {
+    const wf = base();
+    wf.retry_policy = { initial_interval: 'PT1M', maximum_interval: 'PT30S' };
+    wf.strategy.main_flow.strategies[1].retry_policy = { initial_interval: 'PT10S', maximum_interval: 'PT5S' };
+    wf.strategy.main_flow.strategies[2].retry_policy = { initial_interval: 'PT5S', maximum_interval: 'PT5S' }; // equal is fine
+    const e = issuesOf(wf);
+    expect(e.issues).toEqual([
+      { path: 'strategy.main_flow.strategies[1].retry_policy.maximum_interval', message: 'maximum_interval PT5S is less than initial_interval PT10S' },
+      { path: 'retry_policy.maximum_interval', message: 'maximum_interval PT30S is less than initial_interval PT1M' },
+    ]);
+  });
+
   it('unknown wait condition type', () => {
     const wf = base();
     wf.strategy.compensation = { op: 'wait', condition: { type: 'alarm' } };
