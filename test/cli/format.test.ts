@@ -32,7 +32,10 @@ describe('describeError', () => {
     expect(describeError(new ItonamiError('DETERMINISM', 'replayLog: tx 6: root CID a differs from the recorded b'))).toEqual({ message: 'determinism mismatch: tx 6: root CID a differs from the recorded b', exit: ExitCode.DETERMINISM, unexpected: false });
     expect(describeError(new ItonamiError('WAIT_TIMEOUT', 'WorkflowEngine.waitForCompletion: "e" did not end')).exit).toBe(ExitCode.STILL_RUNNING);
     expect(describeError(new CliError('UNKNOWN_ACTIVITY', 'w.kotoba: strategy.activity_ref: no activity "x"')).exit).toBe(ExitCode.USAGE);
-    expect(describeError(new ItonamiError('CORRUPT_BLOCK', 'Store.open: bad block'))).toEqual({ message: 'internal error (CORRUPT_BLOCK): bad block', exit: ExitCode.INTERNAL, unexpected: true });
+    // A damaged file or one that is not a store: the store cannot serve the command.
+    expect(describeError(new ItonamiError('CORRUPT_BLOCK', 'Store.open: bad block'))).toEqual({ message: 'bad block', exit: ExitCode.USAGE, unexpected: false });
+    expect(describeError(new ItonamiError('WORKFLOW_CHANGED', 'WorkflowEngine.registerWorkflow: workflow "w@1" is already in the store with a different definition')).exit).toBe(ExitCode.USAGE);
+    expect(describeError(new ItonamiError('INVALID_RETRY_POLICY', 'WorkflowEngine.registerWorkflow: w@1: step x: maximum_interval below initial_interval')).exit).toBe(ExitCode.USAGE);
     expect(describeError(new TypeError('x is undefined')).exit).toBe(ExitCode.INTERNAL);
   });
 });
