@@ -1,3 +1,4 @@
+import type { SourcePosition } from './ast.ts';
 import { GqlError } from './errors.ts';
 
 /** Codes of errors raised after parsing (part of `GqlErrorCode`). */
@@ -25,6 +26,9 @@ export class GqlEvalError extends GqlError {
   readonly tckType: TckErrorType;
   readonly detail: string;
   readonly phase: 'compile' | 'runtime';
+  /** Where in the query text the failing expression or clause starts (set once, by `atPos`). */
+  line: number | undefined = undefined;
+  column: number | undefined = undefined;
 
   constructor(code: GqlEvalErrorCode, tckType: TckErrorType, detail: string, phase: 'compile' | 'runtime', message: string) {
     super(code, message);
@@ -32,6 +36,28 @@ export class GqlEvalError extends GqlError {
     this.tckType = tckType;
     this.detail = detail;
     this.phase = phase;
+  }
+}
+
+/**
+ * Gives `err` the position of the query part it came from, unless it has one (the innermost
+ * part that knows wins): the message ends `(line L, column C)`. Other errors pass unchanged.
+ */
+export function atPos(err: unknown, pos: SourcePosition): unknown {
+  if (err instanceof GqlEvalError && err.line === undefined) {
+    err.line = pos.line;
+    err.column = pos.column;
+    err.message += ` (line ${pos.line}, column ${pos.column})`;
+  }
+  return err;
+}
+
+/** Runs `fn`; what it throws gets the position `pos` (see `atPos`). */
+export function withPos<T>(pos: SourcePosition, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw atPos(err, pos);
   }
 }
 

@@ -1,8 +1,8 @@
 import type { GraphView, Store, TxId } from '../graph/index.ts';
 import { GraphError } from '../graph/index.ts';
-import type { Query } from './ast.ts';
+import type { Parameter, Query, SourcePosition } from './ast.ts';
 import { GqlError } from './errors.ts';
-import { GqlConstraintError, GqlEvalError, GqlMissingParameterError, GqlSemanticError, GqlTxError, GqlTypeError } from './eval-errors.ts';
+import { GqlConstraintError, GqlEvalError, atPos, GqlMissingParameterError, GqlSemanticError, GqlTxError, GqlTypeError } from './eval-errors.ts';
 import { compileQuery } from './eval/compile-query.ts';
 import type { CompiledQuery } from './eval/compile-query.ts';
 import type { Ctx, UpdateStats } from './eval/context.ts';
@@ -29,6 +29,8 @@ export interface PreparedQuery {
   readonly text: string;
   readonly compiled: CompiledQuery;
   readonly params: readonly string[];
+  /** Where each parameter is first used, for the error a missing one raises. */
+  readonly paramPos: ReadonlyMap<string, SourcePosition>;
 }
 
 const CACHE_SIZE = 512;
@@ -44,23 +46,28 @@ export function prepare(text: string): PreparedQuery {
   if (hit !== undefined) return hit;
   const ast = parse(text);
   const compiled = guard('prepare', () => compileQuery(ast));
-  const prepared: PreparedQuery = { text, compiled, params: parameterNames(ast) };
+  const paramPos = parameterPositions(ast);
+  const prepared: PreparedQuery = { text, compiled, params: [...paramPos.keys()], paramPos };
   if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(text, prepared);
   return prepared;
 }
 
-function parameterNames(ast: Query): string[] {
-  const out = new Set<string>();
+/** Parameter names, each with the position of its first use (in source order). */
+function parameterPositions(ast: Query): Map<string, SourcePosition> {
+  const found: { name: string; pos: SourcePosition }[] = [];
   const walk = (n: unknown): void => {
     if (Array.isArray(n)) n.forEach(walk);
     else if (n !== null && typeof n === 'object') {
-      if ((n as { kind?: string }).kind === 'Parameter') out.add((n as { name: string }).name);
+      if ((n as { kind?: string }).kind === 'Parameter') found.push(n as Parameter);
       for (const [k, v] of Object.entries(n)) if (k !== 'pos') walk(v);
     }
   };
   walk(ast);
-  return [...out];
+  found.sort((a, b) => a.pos.offset - b.pos.offset);
+  const out = new Map<string, SourcePosition>();
+  for (const f of found) if (!out.has(f.name)) out.set(f.name, f.pos);
+  return out;
 }
 
 /** Engine failures other than GqlErrors become typed errors: nothing else escapes. */
@@ -80,7 +87,7 @@ function paramMap(p: PreparedQuery, params: Params | ReadonlyMap<string, Value>)
   const m = new Map<string, Value>();
   if (params instanceof Map) for (const [k, v] of params) m.set(k, v);
   else for (const [k, v] of Object.entries(params)) m.set(k, fromPublic(v));
-  for (const name of p.params) if (!m.has(name)) throw new GqlMissingParameterError(name);
+  for (const [name, pos] of p.paramPos) if (!m.has(name)) throw atPos(new GqlMissingParameterError(name), pos);
   return m;
 }
 

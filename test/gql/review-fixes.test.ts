@@ -153,3 +153,65 @@ describe('ambiguous aggregation expressions', () => {
     expect(execute(s, 'MATCH (n:Person) RETURN count(*) * 10 + $k AS c', { k: 1 }).rows).toEqual([[31]]);
   });
 });
+
+describe('variable-length relationships: computed inline properties and element WHERE hold per relationship', () => {
+  const chain = "CREATE (a:A {name: 'a', min: 1})-[:X {w: 1}]->(b:B {name: 'b', min: 2})-[:X {w: 2}]->(c:A:B {name: 'c'})";
+  const names = (s: Store, q: string, params: Record<string, unknown> = {}): unknown[][] => execute(s, q, params).rows;
+
+  it('a parameter in the inline map is compared with each relationship, as a literal is', () => {
+    const s = store(chain);
+    expect(names(s, 'MATCH (a)-[r:X*1..2 {w: $w}]->(x) RETURN a.name, x.name', { w: 1 })).toEqual([['a', 'b']]);
+    expect(names(s, 'MATCH (a)-[r:X*1..2 {w: 1}]->(x) RETURN a.name, x.name')).toEqual([['a', 'b']]);
+    expect(names(s, 'MATCH (a)-[r:X*1..2 {w: $w}]->(x) RETURN a.name, x.name', { w: 2 })).toEqual([['b', 'c']]);
+    expect(names(s, 'MATCH (a)-[:X*1..2 {w: $w}]->(x) RETURN count(*)', { w: 1 })).toEqual([[1]]);
+    // Zero relationships: the map holds vacuously.
+    expect(names(s, 'MATCH (a)-[r:X*0..1 {w: $w}]->(x) RETURN a.name, x.name ORDER BY a.name, x.name', { w: 1 })).toEqual([
+      ['a', 'a'],
+      ['a', 'b'],
+      ['b', 'b'],
+      ['c', 'c'],
+    ]);
+  });
+
+  it('an element WHERE tests each relationship, also when it reads other pattern variables or the path', () => {
+    const s = store(chain);
+    expect(names(s, 'MATCH (a)-[r:X*1..2 WHERE r.w = 1]->(x) RETURN a.name, x.name')).toEqual([['a', 'b']]);
+    expect(names(s, 'MATCH (a)-[r:X WHERE r.w = 1]->{1,2}(x) RETURN a.name, x.name')).toEqual([['a', 'b']]);
+    expect(names(s, 'MATCH (a)-[r:X*1..2 WHERE r.w > 0]->(x) RETURN a.name, x.name, size(r) ORDER BY a.name, x.name')).toEqual([
+      ['a', 'b', 1],
+      ['a', 'c', 2],
+      ['b', 'c', 1],
+    ]);
+    expect(names(s, 'MATCH (a)-[r:X*1..2 WHERE r.w > a.min]->(x) RETURN a.name, x.name')).toEqual([]);
+    expect(names(s, 'MATCH (a)-[r:X*1..2 WHERE r.w >= a.min]->(x) RETURN a.name, x.name ORDER BY a.name, x.name')).toEqual([
+      ['a', 'b'],
+      ['a', 'c'],
+      ['b', 'c'],
+    ]);
+    expect(names(s, 'MATCH p = (a)-[r:X*1..2 WHERE r.w >= length(p)]->(x) RETURN a.name, x.name ORDER BY a.name')).toEqual([
+      ['a', 'b'],
+      ['b', 'c'],
+    ]);
+  });
+});
+
+describe('label predicates on relationships', () => {
+  const graph = "CREATE (a:A)-[:X]->(b:B)-[:Y]->(c:C)-[:X]->(a)";
+
+  it('test the relationship type', () => {
+    const s = store(graph);
+    expect(execute(s, 'MATCH (a)-[r]->(b) WHERE r:X RETURN count(*)').rows).toEqual([[2]]);
+    // `|` in an expression needs parentheses (docs/gql-syntax-notes.md: `[x IN xs WHERE x:A | e]`).
+    expect(execute(s, 'MATCH (a)-[r]->(b) WHERE r:(X|Y) RETURN count(*)').rows).toEqual([[3]]);
+    expect(execute(s, 'MATCH (a)-[r]->(b) WHERE r:(X|Z) RETURN count(*)').rows).toEqual([[2]]);
+    expect(execute(s, 'MATCH (a)-[r]->(b) WHERE NOT r:X RETURN count(*)').rows).toEqual([[1]]);
+    expect(execute(s, 'MATCH (a)-[r]->(b) WHERE r:X:Y RETURN count(*)').rows).toEqual([[0]]);
+    expect(execute(s, 'MATCH (a)-[r:Y]->(b) RETURN r:Y, r:X, r:%').rows).toEqual([[true, false, true]]);
+  });
+
+  it('other values are still a type error', () => {
+    expect(failure(store(graph), 'UNWIND [1] AS x RETURN x:X').detail).toBe('InvalidArgumentType');
+    expect(failure(store(graph), 'MATCH p = (a:A)-->() RETURN p:X').detail).toBe('InvalidArgumentType');
+    expect(failure(store(graph), 'RETURN [1]:X').detail).toBe('InvalidArgumentType');
+  });
+});

@@ -1,5 +1,5 @@
 import type { Clause, Expression, PathPattern, Query, QueryBody, ReturnStatement, SingleQuery } from '../ast.ts';
-import { GqlSemanticError, GqlTypeError, GqlUnsupportedError } from '../eval-errors.ts';
+import { GqlSemanticError, GqlTypeError, GqlUnsupportedError, atPos, withPos } from '../eval-errors.ts';
 import type { Ctx, Eval, Row } from './context.ts';
 import { Scope } from './context.ts';
 import { compileCreate } from './create.ts';
@@ -8,7 +8,7 @@ import type { ExprEnv } from './expr.ts';
 import { compileMatch } from './match-plan.ts';
 import type { MatchPlan } from './match-plan.ts';
 import { compileProjection } from './projection.ts';
-import { flatMapStage } from './stage.ts';
+import { flatMapStage, placedStage } from './stage.ts';
 import { compileDelete, compileMerge, compileRemove, compileSet } from './update.ts';
 import type { Sink, StageFactory } from './stage.ts';
 import { rowKey } from './values.ts';
@@ -52,99 +52,104 @@ function compileSingle(q: SingleQuery): CompiledSingle {
   let updating = false;
   for (let ci = 0; ci < q.clauses.length; ci++) {
     const c = q.clauses[ci];
-    switch (c.kind) {
-      case 'MatchStatement':
-      case 'OptionalMatch': {
-        const { plan, scope: next } = compileMatch(c.pattern, c.where?.condition ?? null, scope, hooks);
-        const ret = q.clauses[ci + 1];
-        if (c.kind === 'MatchStatement' && ret?.kind === 'ReturnStatement' && ci + 2 === q.clauses.length && plan.countable && isCountStar(ret)) {
-          // MATCH … RETURN count(*): count the matches without building rows.
-          stages.push(countStage(plan));
-          columns = [ret.items[0].alias ?? ret.items[0].text];
-          ci++;
+    // A clause's errors that no expression or pattern element placed get the clause's position.
+    try {
+      switch (c.kind) {
+        case 'MatchStatement':
+        case 'OptionalMatch': {
+          const { plan, scope: next } = compileMatch(c.pattern, c.where?.condition ?? null, scope, hooks);
+          const ret = q.clauses[ci + 1];
+          if (c.kind === 'MatchStatement' && ret?.kind === 'ReturnStatement' && ci + 2 === q.clauses.length && plan.countable && isCountStar(ret)) {
+            // MATCH … RETURN count(*): count the matches without building rows.
+            stages.push(countStage(plan));
+            columns = [ret.items[0].alias ?? ret.items[0].text];
+            ci++;
+            break;
+          }
+          const fresh = plan.fresh.map((f) => f.slot).concat(plan.paths.map((p) => p.slot));
+          const width = next.width;
+          // A projection without aggregates copies what it keeps: the matches can share one row.
+          const reuse = (ret?.kind === 'WithClause' || ret?.kind === 'ReturnStatement') && !ret.items.some((i) => hasAggregate(i.expression));
+          if (c.kind === 'MatchStatement') stages.push(flatMapStage((row, ctx, emit) => plan.run(row, ctx, emit, reuse)));
+          else
+            stages.push(
+              flatMapStage((row, ctx, emit) => {
+                let any = false;
+                const go = plan.run(row, ctx, (r) => {
+                  any = true;
+                  return emit(r);
+                });
+                if (any) return go;
+                const out = row.slice();
+                out.length = width;
+                for (const s of fresh) out[s] = null;
+                return emit(out);
+              }),
+            );
+          scope = next;
           break;
         }
-        const fresh = plan.fresh.map((f) => f.slot).concat(plan.paths.map((p) => p.slot));
-        const width = next.width;
-        // A projection without aggregates copies what it keeps: the matches can share one row.
-        const reuse = (ret?.kind === 'WithClause' || ret?.kind === 'ReturnStatement') && !ret.items.some((i) => hasAggregate(i.expression));
-        if (c.kind === 'MatchStatement') stages.push(flatMapStage((row, ctx, emit) => plan.run(row, ctx, emit, reuse)));
-        else
+        case 'UnwindClause': {
+          const f = compileExpr(c.expression, { ...hooks, scope, aggs: null, subst: null });
+          if (scope.vars.has(c.variable)) throw new GqlSemanticError('VariableAlreadyBound', `UNWIND: \`${c.variable}\` is already bound`);
+          const next = scope.clone();
+          const slot = next.add(c.variable, 'value').slot;
+          const width = next.width;
           stages.push(
             flatMapStage((row, ctx, emit) => {
-              let any = false;
-              const go = plan.run(row, ctx, (r) => {
-                any = true;
-                return emit(r);
-              });
-              if (any) return go;
-              const out = row.slice();
-              out.length = width;
-              for (const s of fresh) out[s] = null;
-              return emit(out);
+              const v = f(row, ctx);
+              const xs: Value[] = v === null ? [] : Array.isArray(v) ? v : [v];
+              for (const x of xs) {
+                const out = row.slice();
+                out.length = width;
+                out[slot] = x;
+                if (!emit(out)) return false;
+              }
+              return true;
             }),
           );
-        scope = next;
-        break;
+          scope = next;
+          break;
+        }
+        case 'WithClause':
+        case 'ReturnStatement': {
+          const p = compileProjection(c, scope, hooks);
+          stages.push(...p.stages);
+          scope = p.scope;
+          columns = p.columns;
+          break;
+        }
+        case 'CreateClause': {
+          const r = compileCreate(c.pattern, scope, hooks);
+          stages.push(placedStage(r.stage, c.pos));
+          scope = r.scope;
+          updating = true;
+          break;
+        }
+        case 'SetStatement':
+          stages.push(placedStage(compileSet(c, scope, hooks), c.pos));
+          updating = true;
+          break;
+        case 'RemoveStatement':
+          stages.push(placedStage(compileRemove(c, scope, hooks), c.pos));
+          updating = true;
+          break;
+        case 'DeleteStatement':
+          stages.push(placedStage(compileDelete(c, scope, hooks), c.pos));
+          updating = true;
+          break;
+        case 'MergeClause': {
+          const r = compileMerge(c, scope, hooks);
+          stages.push(placedStage(r.stage, c.pos));
+          scope = r.scope;
+          updating = true;
+          break;
+        }
+        default:
+          throw new GqlUnsupportedError(clauseName(c));
       }
-      case 'UnwindClause': {
-        const f = compileExpr(c.expression, { ...hooks, scope, aggs: null, subst: null });
-        if (scope.vars.has(c.variable)) throw new GqlSemanticError('VariableAlreadyBound', `UNWIND: \`${c.variable}\` is already bound`);
-        const next = scope.clone();
-        const slot = next.add(c.variable, 'value').slot;
-        const width = next.width;
-        stages.push(
-          flatMapStage((row, ctx, emit) => {
-            const v = f(row, ctx);
-            const xs: Value[] = v === null ? [] : Array.isArray(v) ? v : [v];
-            for (const x of xs) {
-              const out = row.slice();
-              out.length = width;
-              out[slot] = x;
-              if (!emit(out)) return false;
-            }
-            return true;
-          }),
-        );
-        scope = next;
-        break;
-      }
-      case 'WithClause':
-      case 'ReturnStatement': {
-        const p = compileProjection(c, scope, hooks);
-        stages.push(...p.stages);
-        scope = p.scope;
-        columns = p.columns;
-        break;
-      }
-      case 'CreateClause': {
-        const r = compileCreate(c.pattern, scope, hooks);
-        stages.push(r.stage);
-        scope = r.scope;
-        updating = true;
-        break;
-      }
-      case 'SetStatement':
-        stages.push(compileSet(c, scope, hooks));
-        updating = true;
-        break;
-      case 'RemoveStatement':
-        stages.push(compileRemove(c, scope, hooks));
-        updating = true;
-        break;
-      case 'DeleteStatement':
-        stages.push(compileDelete(c, scope, hooks));
-        updating = true;
-        break;
-      case 'MergeClause': {
-        const r = compileMerge(c, scope, hooks);
-        stages.push(r.stage);
-        scope = r.scope;
-        updating = true;
-        break;
-      }
-      default:
-        throw new GqlUnsupportedError(clauseName(c));
+    } catch (err) {
+      throw atPos(err, c.pos);
     }
   }
   const last = q.clauses[q.clauses.length - 1];
@@ -213,14 +218,14 @@ export function compileQuery(ast: Query): CompiledQuery {
   const { parts, all } = flatten(ast.body);
   const compiled = parts.map(compileSingle);
   const columns = compiled[0].columns;
-  for (const c of compiled.slice(1)) {
-    if (c.columns.length !== columns.length || c.columns.some((n, i) => n !== columns[i])) throw new GqlSemanticError('DifferentColumnsInUnion', 'UNION: all parts must return the same columns');
-  }
+  compiled.forEach((c, i) => {
+    if (c.columns.length !== columns.length || c.columns.some((n, j) => n !== columns[j])) throw atPos(new GqlSemanticError('DifferentColumnsInUnion', 'UNION: all parts must return the same columns'), parts[i].pos);
+  });
   if (all.length > 0 && all.some((a) => a !== all[0])) throw new GqlSemanticError('InvalidClauseComposition', 'UNION and UNION ALL cannot be mixed');
   const distinct = all.length > 0 && !all[0];
   const updating = compiled.some((c) => c.updating);
   const at = ast.atTx;
-  const atTx = at === null ? null : at.tx.kind === 'Parameter' ? { param: at.tx.name } : { literal: atLiteral(at.tx) };
+  const atTx = at === null ? null : at.tx.kind === 'Parameter' ? { param: at.tx.name } : { literal: withPos(at.pos, () => atLiteral(at.tx)) };
   if (atTx !== null && updating) throw new GqlSemanticError('InvalidClauseComposition', 'AT TX reads a past version: it cannot be used with CREATE');
   return {
     columns,

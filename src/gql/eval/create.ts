@@ -1,6 +1,6 @@
 import type { EdgeRecord, Json, NodeRecord, Transaction } from '../../graph/index.ts';
 import type { GraphPattern, LabelExpression, PathPattern, PropertySpec } from '../ast.ts';
-import { GqlSemanticError, GqlTypeError } from '../eval-errors.ts';
+import { GqlSemanticError, GqlTypeError, atPos, withPos } from '../eval-errors.ts';
 import type { Ctx, Eval, Row } from './context.ts';
 import { Scope } from './context.ts';
 import { compileExpr } from './expr.ts';
@@ -74,35 +74,37 @@ export function compileCreatePattern(gpaths: readonly PathPattern[], input: Scop
   const created = new Map<string, number>();
   const paths: PathStep[] = [];
   for (const p of gpaths) {
-    const nodes: NodeStep[] = p.nodes.map((n) => {
-      const name = n.variable;
-      if (name !== null) {
-        const outer = input.vars.get(name);
-        const mine = created.get(name);
-        if (outer !== undefined || mine !== undefined) {
-          if (outer !== undefined && outer.kind !== 'node' && outer.kind !== 'value') throw new GqlSemanticError('VariableTypeConflict', `CREATE: \`${name}\` is not a node`);
-          if (n.label !== null || n.properties !== null) throw new GqlSemanticError('VariableAlreadyBound', `CREATE: \`${name}\` is already bound`);
-          return { kind: 'bound', slot: outer?.slot ?? mine!, name };
+    const nodes: NodeStep[] = p.nodes.map((n) =>
+      withPos(n.pos, (): NodeStep => {
+        const name = n.variable;
+        if (name !== null) {
+          const outer = input.vars.get(name);
+          const mine = created.get(name);
+          if (outer !== undefined || mine !== undefined) {
+            if (outer !== undefined && outer.kind !== 'node' && outer.kind !== 'value') throw new GqlSemanticError('VariableTypeConflict', `CREATE: \`${name}\` is not a node`);
+            if (n.label !== null || n.properties !== null) throw new GqlSemanticError('VariableAlreadyBound', `CREATE: \`${name}\` is already bound`);
+            return { kind: 'bound', slot: outer?.slot ?? mine!, name };
+          }
         }
-      }
-      const slot = name === null ? scope.scratch() : scope.add(name, 'node').slot;
-      if (name !== null) created.set(name, slot);
-      return { kind: 'new', slot, labels: labelNames(n.label, 'a node'), props: propsEval(n.properties, env) };
-    });
-    const edges: EdgeStep[] = p.edges.map((e, i) => {
-      if (e.quantifier !== null) throw new GqlSemanticError('CreatingVarLength', 'CREATE: variable-length relationships cannot be created');
-      if (e.direction === 'any' && what === 'CREATE') throw new GqlSemanticError('RequiresDirectedRelationship', 'CREATE: a relationship needs a direction');
-      const types = e.label === null ? [] : labelNames(e.label, 'a relationship');
-      if (types.length !== 1 || e.label?.kind !== 'LabelName') throw new GqlSemanticError('NoSingleRelationshipType', 'CREATE: a relationship needs exactly one type');
-      if (e.variable !== null && (input.vars.has(e.variable) || created.has(e.variable))) throw new GqlSemanticError('VariableAlreadyBound', `CREATE: \`${e.variable}\` is already bound`);
-      const slot = e.variable === null ? scope.scratch() : scope.add(e.variable, 'edge').slot;
-      if (e.variable !== null) created.set(e.variable, slot);
-      const [from, to] = e.direction === 'left' ? [i + 1, i] : [i, i + 1];
-      return { slot, type: types[0], from, to, props: propsEval(e.properties, env) };
-    });
+        const slot = name === null ? scope.scratch() : scope.add(name, 'node').slot;
+        if (name !== null) created.set(name, slot);
+        return { kind: 'new', slot, labels: labelNames(n.label, 'a node'), props: propsEval(n.properties, env) };
+      }));
+    const edges: EdgeStep[] = p.edges.map((e, i) =>
+      withPos(e.pos, (): EdgeStep => {
+        if (e.quantifier !== null) throw new GqlSemanticError('CreatingVarLength', 'CREATE: variable-length relationships cannot be created');
+        if (e.direction === 'any' && what === 'CREATE') throw new GqlSemanticError('RequiresDirectedRelationship', 'CREATE: a relationship needs a direction');
+        const types = e.label === null ? [] : labelNames(e.label, 'a relationship');
+        if (types.length !== 1 || e.label?.kind !== 'LabelName') throw new GqlSemanticError('NoSingleRelationshipType', 'CREATE: a relationship needs exactly one type');
+        if (e.variable !== null && (input.vars.has(e.variable) || created.has(e.variable))) throw new GqlSemanticError('VariableAlreadyBound', `CREATE: \`${e.variable}\` is already bound`);
+        const slot = e.variable === null ? scope.scratch() : scope.add(e.variable, 'edge').slot;
+        if (e.variable !== null) created.set(e.variable, slot);
+        const [from, to] = e.direction === 'left' ? [i + 1, i] : [i, i + 1];
+        return { slot, type: types[0], from, to, props: propsEval(e.properties, env) };
+      }));
     let slot = -1;
     if (p.variable !== null) {
-      if (input.vars.has(p.variable) || created.has(p.variable)) throw new GqlSemanticError('VariableAlreadyBound', `CREATE: \`${p.variable}\` is already bound`);
+      if (input.vars.has(p.variable) || created.has(p.variable)) throw atPos(new GqlSemanticError('VariableAlreadyBound', `CREATE: \`${p.variable}\` is already bound`), p.pos);
       slot = scope.add(p.variable, 'path').slot;
       created.set(p.variable, slot);
     }

@@ -1,6 +1,6 @@
-import type { Expression, PathPattern } from '../ast.ts';
+import type { Expression, PathPattern, SourcePosition } from '../ast.ts';
 import type { NodeRecord } from '../../graph/index.ts';
-import { GqlArgumentError, GqlArithmeticError, GqlDeletedEntityError, GqlMissingParameterError, GqlSemanticError, GqlTypeError, GqlUnknownFunctionError } from '../eval-errors.ts';
+import { GqlArgumentError, GqlArithmeticError, GqlDeletedEntityError, GqlMissingParameterError, GqlSemanticError, GqlTypeError, GqlUnknownFunctionError, atPos } from '../eval-errors.ts';
 import type { Ctx, Eval, Row, Scope } from './context.ts';
 import { isAggregateName, lookupFunction } from './functions.ts';
 import { Float, PathValue, compare, equals, fromJson, int, intOp, isEdge, isNode, kindOf, num } from './values.ts';
@@ -13,6 +13,8 @@ export interface AggSpec {
   readonly distinct: boolean;
   /** null for count(*). */
   readonly arg: Eval | null;
+  /** The call's position, for errors raised while aggregating. */
+  readonly pos: SourcePosition;
 }
 
 export interface ExprEnv {
@@ -105,7 +107,13 @@ function bool(what: string, v: Value): boolean | null {
   throw typeError(what, v);
 }
 
-/** Compiles an expression to a closure over (row, ctx). */
+/** Expressions whose own evaluation can fail at run time (type, argument, arithmetic, missing parameter). */
+const mayFail = new Set<Expression['kind']>(['FunctionCall', 'BinaryExpression', 'UnaryExpression', 'PropertyReference', 'IndexExpression', 'SliceExpression', 'LabelPredicate', 'Parameter', 'ListComprehension', 'ListPredicate']);
+
+/**
+ * Compiles an expression to a closure over (row, ctx). Errors, at compile and at run time, get
+ * the position of the innermost expression that failed (`atPos`), so users can find it.
+ */
 export function compileExpr(e: Expression, env: ExprEnv): Eval {
   if (env.subst !== null) {
     const s = env.subst.get(astKey(e));
@@ -114,28 +122,43 @@ export function compileExpr(e: Expression, env: ExprEnv): Eval {
       return (row) => row[slot];
     }
   }
-  const f = compileInner(e, env);
+  let f: Eval;
+  try {
+    f = compileInner(e, env);
+  } catch (err) {
+    throw atPos(err, e.pos);
+  }
   // Operators over literals only: evaluate now so type errors are compile-time errors. Arithmetic
   // errors (1/0) are left to run time: the expression may never be evaluated (CASE, no rows).
   if ((e.kind === 'BinaryExpression' || e.kind === 'UnaryExpression') && (e.kind === 'UnaryExpression' ? isLiteral(e.operand) : isLiteral(e.left) && isLiteral(e.right))) {
     try {
       f([], { view: undefined as never, params: new Map(), agg: null });
     } catch (err) {
-      if (err instanceof GqlTypeError) throw new GqlTypeError(err.message.replace(/^GQL: /, ''), err.detail, 'compile');
+      if (err instanceof GqlTypeError) throw atPos(new GqlTypeError(err.message.replace(/^GQL: /, ''), err.detail, 'compile'), e.pos);
     }
   }
-  return f;
+  if (!mayFail.has(e.kind) || (e.kind === 'FunctionCall' && isAggregateName(e.name.toLowerCase()))) return f;
+  // A try/catch costs nothing until something throws; the extra call is the price of a position.
+  const pos = e.pos;
+  const g = f;
+  return (r, c) => {
+    try {
+      return g(r, c);
+    } catch (err) {
+      throw atPos(err, pos);
+    }
+  };
 }
 
 function compileInner(e: Expression, env: ExprEnv): Eval {
   switch (e.kind) {
     case 'IntegerLiteral': {
-      if (e.overflow) throw new GqlArithmeticError('IntegerOverflow', `integer literal out of range at line ${e.pos.line}, column ${e.pos.column}`, 'compile');
+      if (e.overflow) throw new GqlArithmeticError('IntegerOverflow', 'integer literal out of range', 'compile');
       const v = typeof e.value === 'bigint' ? int(e.value) : e.value;
       return () => v;
     }
     case 'FloatLiteral': {
-      if (e.overflow) throw new GqlArithmeticError('FloatingPointOverflow', `float literal out of range at line ${e.pos.line}, column ${e.pos.column}`, 'compile');
+      if (e.overflow) throw new GqlArithmeticError('FloatingPointOverflow', 'float literal out of range', 'compile');
       const v = new Float(e.value);
       return () => v;
     }
@@ -168,7 +191,7 @@ function compileInner(e: Expression, env: ExprEnv): Eval {
     }
     case 'VariableReference': {
       const info = env.scope.vars.get(e.name);
-      if (info === undefined) throw new GqlSemanticError('UndefinedVariable', `variable \`${e.name}\` not defined (line ${e.pos.line}, column ${e.pos.column})`);
+      if (info === undefined) throw new GqlSemanticError('UndefinedVariable', `variable \`${e.name}\` not defined`);
       const slot = info.slot;
       return (r) => r[slot];
     }
@@ -201,8 +224,8 @@ function compileInner(e: Expression, env: ExprEnv): Eval {
     case 'FunctionCall':
       return compileCall(e, env);
     case 'CountStar': {
-      if (env.aggs === null) throw new GqlSemanticError('InvalidAggregation', `count(*) is not allowed here (line ${e.pos.line}, column ${e.pos.column})`);
-      const i = env.aggs.push({ name: 'count', distinct: false, arg: null }) - 1;
+      if (env.aggs === null) throw new GqlSemanticError('InvalidAggregation', 'count(*) is not allowed here');
+      const i = env.aggs.push({ name: 'count', distinct: false, arg: null, pos: e.pos }) - 1;
       return (_r, c) => c.agg![i];
     }
     case 'UnaryExpression': {
@@ -236,8 +259,10 @@ function compileInner(e: Expression, env: ExprEnv): Eval {
       return (r, c) => {
         const v = x(r, c);
         if (v === null) return null;
-        if (!isNode(v)) throw typeError('label predicate', v);
-        return t(v.labels);
+        if (isNode(v)) return t(v.labels);
+        // GQL / Cypher 5: a relationship's type is its one label (`r:X`, `r:(X|Y)`).
+        if (isEdge(v)) return t([v.type]);
+        throw typeError('label predicate', v);
       };
     }
     case 'CaseExpression': {
@@ -324,11 +349,11 @@ function syncWidth(outer: Scope, inner: Scope): void {
 function compileCall(e: Extract<Expression, { kind: 'FunctionCall' }>, env: ExprEnv): Eval {
   const lname = e.name.toLowerCase();
   if (isAggregateName(lname)) {
-    if (env.aggs === null) throw new GqlSemanticError('InvalidAggregation', `aggregate ${e.name}() is not allowed here (line ${e.pos.line}, column ${e.pos.column})`);
+    if (env.aggs === null) throw new GqlSemanticError('InvalidAggregation', `aggregate ${e.name}() is not allowed here`);
     if (e.args.length !== 1) throw new GqlSemanticError('InvalidNumberOfArguments', `${e.name}() takes one argument`);
     if (hasAggregate(e.args[0])) throw new GqlSemanticError('NestedAggregation', `aggregates cannot be nested in ${e.name}()`);
     const arg = compileExpr(e.args[0], { ...env, aggs: null });
-    const i = env.aggs.push({ name: lname as AggSpec['name'], distinct: e.distinct, arg }) - 1;
+    const i = env.aggs.push({ name: lname as AggSpec['name'], distinct: e.distinct, arg, pos: e.pos }) - 1;
     return (_r, c) => c.agg![i];
   }
   if (lname === 'exists') {

@@ -6,7 +6,7 @@ import type { CompiledPattern } from '../../rules/match/compiled.ts';
 import { isCommittedView } from '../../graph/_internals/view-kind.ts';
 import type { Guard, MatchView, Pattern, PatternEdge, PatternNode } from '../../rules/match/index.ts';
 import type { EdgePattern, Expression, GraphPattern, LabelExpression, NodePattern, PathPattern } from '../ast.ts';
-import { GqlSemanticError } from '../eval-errors.ts';
+import { GqlSemanticError, atPos, withPos } from '../eval-errors.ts';
 import type { Ctx, Eval, Row, VarKind } from './context.ts';
 import { Scope } from './context.ts';
 import { compileExpr, freeVars } from './expr.ts';
@@ -218,9 +218,13 @@ function buildPath(m: MatchView, p: PathSpec, ctx: Ctx): PathValue {
   return new PathValue(nodes, edges);
 }
 
-function conflict(name: string, was: string, now: string): never {
-  throw new GqlSemanticError('VariableTypeConflict', `variable \`${name}\` is a ${was}, used as a ${now}`);
+/** A variable declared again with another kind, or a path variable declared twice. */
+function conflict(name: string, was: string, now: string): GqlSemanticError {
+  if (was === now) return new GqlSemanticError('VariableAlreadyBound', `variable \`${name}\` is already bound to ${noun(was)}`);
+  return new GqlSemanticError('VariableTypeConflict', `variable \`${name}\` is ${noun(was)}, used as ${noun(now)}`);
 }
+
+const noun = (kind: string): string => (kind === 'edges' ? 'a relationship list' : /^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`);
 
 /** Splits a condition into its AND-ed conjuncts. */
 export function conjuncts(e: Expression): Expression[] {
@@ -280,7 +284,7 @@ function propCond(variable: string, key: string, value: Expression, pos: Express
 
 function addProps(d: ElementDraft, spec: NodePattern['properties']): void {
   if (spec === null) return;
-  if (spec.kind === 'Parameter') throw new GqlSemanticError('InvalidParameterUse', `MATCH: a parameter cannot give the properties of \`${d.name}\` (write {k: $p.k})`);
+  if (spec.kind === 'Parameter') throw atPos(new GqlSemanticError('InvalidParameterUse', `MATCH: a parameter cannot give the properties of \`${d.name}\` (write {k: $p.k})`), spec.pos);
   for (const entry of spec.entries) {
     const c = constantJson(entry.value);
     // `__proto__` cannot be a key of the matcher's plain object: it stays a guard.
@@ -313,7 +317,7 @@ export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: E
   const scope = input.clone();
   const paths = 'paths' in gp ? gp.paths : gp;
   const nodes = new Map<string, ElementDraft>();
-  const edges = new Map<string, ElementDraft & { src: string; dst: string; dir: 'out' | 'either'; types: string[] | undefined; length?: { min: number; max: number | null } }>();
+  const edges = new Map<string, ElementDraft & { src: string; dst: string; dir: 'out' | 'either'; types: string[] | undefined; length?: { min: number; max: number | null }; where: ((e: EdgeRecord) => boolean)[] }>();
   const kinds = new Map<string, VarKind>();
   const bound: Binding[] = [];
   const fresh: Binding[] = [];
@@ -324,14 +328,14 @@ export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: E
   const declare = (name: string, kind: 'node' | 'edge' | 'edges'): void => {
     const k = kinds.get(name);
     if (k !== undefined) {
-      if (k !== kind) conflict(name, k, kind);
+      if (k !== kind) throw conflict(name, k, kind);
       return;
     }
     const outer = input.vars.get(name);
     if (outer !== undefined) {
       if (outer.kind === 'value') {
         // Kind unknown (projected by WITH): checked per row.
-      } else if (outer.kind !== kind) conflict(name, outer.kind === 'scalar' ? 'value' : outer.kind, kind);
+      } else if (outer.kind !== kind) throw conflict(name, outer.kind === 'scalar' ? 'value' : outer.kind, kind);
       if (kind === 'edges') throw new GqlSemanticError('Unsupported', `variable-length relationship \`${name}\` is already bound`);
       bound.push({ name, slot: outer.slot, kind });
     } else {
@@ -343,7 +347,7 @@ export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: E
 
   const nodeDraft = (n: NodePattern): string => {
     const name = n.variable ?? `${ANON}n${anon++}`;
-    declare(name, 'node');
+    withPos(n.pos, () => declare(name, 'node'));
     let d = nodes.get(name);
     if (d === undefined) {
       d = { name, labels: [], tests: [], props: {}, conds: [], lookups: [] };
@@ -357,7 +361,7 @@ export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: E
 
   for (const p of paths) {
     if (p.variable !== null) {
-      if (kinds.has(p.variable) || input.vars.has(p.variable)) conflict(p.variable, kinds.get(p.variable) ?? input.vars.get(p.variable)!.kind, 'path');
+      if (kinds.has(p.variable) || input.vars.has(p.variable)) throw atPos(conflict(p.variable, kinds.get(p.variable) ?? input.vars.get(p.variable)!.kind, 'path'), p.pos);
       kinds.set(p.variable, 'path');
     }
     const spec = { name: p.variable ?? '', nodes: [] as string[], edges: [] as { name: string; varLength: boolean }[] };
@@ -378,7 +382,7 @@ export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: E
         // Cypher relationship uniqueness: one relationship cannot fill two places.
         empty = true;
       } else {
-        declare(name, varLength ? 'edges' : 'edge');
+        withPos(e.pos, () => declare(name, varLength ? 'edges' : 'edge'));
         const types = edgeTypes(e.label);
         const d = {
           name,
@@ -392,6 +396,7 @@ export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: E
           dir: e.direction === 'any' ? ('either' as const) : ('out' as const),
           types: types ?? undefined,
           length: varLength ? { min: e.quantifier!.min, max: e.quantifier!.max === null ? null : Math.max(e.quantifier!.min, e.quantifier!.max) } : undefined,
+          where: [] as ((e: EdgeRecord) => boolean)[],
         };
         addProps(d, e.properties);
         if (e.where !== null) d.conds.push(e.where);
@@ -416,15 +421,16 @@ export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: E
   const idBindings: { name: string; value: Eval }[] = [];
   const slotOf = (v: string): { slot: number; kind: VarKind } => scope.vars.get(v)!;
 
-  const addCondition = (c: Expression): void => {
+  /** A condition: a guard of the matcher, or checked on the finished row if it reads a path. `compiled` replaces `c`'s own code. */
+  const addCondition = (c: Expression, compiled?: Eval): void => {
     const fv = freeVars(c);
-    for (const v of fv) if (!scope.vars.has(v)) throw new GqlSemanticError('UndefinedVariable', `variable \`${v}\` not defined (line ${c.pos.line}, column ${c.pos.column})`);
-    const f = compileExpr(c, exprEnv);
+    for (const v of fv) if (!scope.vars.has(v)) throw atPos(new GqlSemanticError('UndefinedVariable', `variable \`${v}\` not defined`), c.pos);
+    const f = compiled ?? compileExpr(c, exprEnv);
     if ([...fv].some((v) => pathNames.has(v))) {
       post.push(f);
       return;
     }
-    const idb = idBinding(c, patternVars, kinds);
+    const idb = compiled === undefined ? idBinding(c, patternVars, kinds) : null;
     if (idb !== null) {
       idBindings.push({ name: idb.name, value: compileExpr(idb.value, exprEnv) });
       // Keep the test too: cheap, and exact for non-string ids.
@@ -441,7 +447,47 @@ export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: E
     });
   };
 
-  for (const d of [...nodes.values(), ...edges.values()]) for (const c of d.conds) addCondition(c);
+  /**
+   * An inline property or element WHERE of a variable-length relationship holds for each of its
+   * relationships (GQL; `{k: 1}` as props already does). Reading nothing else of the pattern, it
+   * is the matcher's per-edge test (pruning as paths grow); otherwise it is checked on every
+   * relationship of the bound list.
+   */
+  function addEdgeCondition(d: { name: string; where: ((e: EdgeRecord) => boolean)[] }, c: Expression): void {
+    const fv = freeVars(c);
+    for (const v of fv) if (!scope.vars.has(v)) throw atPos(new GqlSemanticError('UndefinedVariable', `variable \`${v}\` not defined`), c.pos);
+    const f = compileExpr(c, exprEnv);
+    const slot = scope.vars.get(d.name)!.slot;
+    if (![...fv].some((v) => v !== d.name && (patternVars.has(v) || pathNames.has(v)))) {
+      d.where.push((e) => {
+        const row = holder.row;
+        const saved = row[slot];
+        row[slot] = e;
+        try {
+          return f(row, holder.ctx) === true;
+        } finally {
+          row[slot] = saved;
+        }
+      });
+      return;
+    }
+    addCondition(c, (row, ctx) => {
+      const list = row[slot];
+      if (!Array.isArray(list)) return f(row, ctx);
+      try {
+        for (const e of list) {
+          row[slot] = e;
+          if (f(row, ctx) !== true) return false;
+        }
+        return true;
+      } finally {
+        row[slot] = list;
+      }
+    });
+  }
+
+  for (const d of nodes.values()) for (const c of d.conds) addCondition(c);
+  for (const d of edges.values()) for (const c of d.conds) (d.length === undefined ? addCondition(c) : addEdgeCondition(d, c));
   for (const lc of listChecks)
     guards.push({
       vars: [lc.name],
@@ -483,6 +529,7 @@ export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: E
   });
   const pedges: PatternEdge[] = [...edges.values()].map((d) => {
     const tests = d.tests;
+    const where = d.where;
     return {
       var: d.name,
       src: d.src,
@@ -490,7 +537,7 @@ export function compileMatch(gp: GraphPattern | readonly PathPattern[], where: E
       direction: d.dir,
       ...(d.types !== undefined ? { types: d.types } : {}),
       ...(Object.keys(d.props).length > 0 ? { props: d.props } : {}),
-      ...(tests.length > 0 ? { where: (e: EdgeRecord) => tests.every((t) => t([e.type])) } : {}),
+      ...(tests.length > 0 || where.length > 0 ? { where: (e: EdgeRecord) => tests.every((t) => t([e.type])) && where.every((w) => w(e)) } : {}),
       ...(d.length !== undefined ? { length: d.length } : {}),
     };
   });

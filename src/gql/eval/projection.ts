@@ -1,5 +1,5 @@
-import type { Expression, ReturnStatement, WithClause } from '../ast.ts';
-import { GqlSemanticError } from '../eval-errors.ts';
+import type { Expression, ReturnStatement, SourcePosition, WithClause } from '../ast.ts';
+import { GqlSemanticError, atPos } from '../eval-errors.ts';
 import { newAggState } from './aggregate.ts';
 import type { AggState } from './aggregate.ts';
 import type { Ctx, Eval, Row, VarKind } from './context.ts';
@@ -23,6 +23,7 @@ type Hooks = Pick<ExprEnv, 'patternPredicate'>;
 interface Item {
   readonly name: string;
   readonly expression: Expression;
+  readonly pos: SourcePosition;
 }
 
 /** RETURN or WITH: projection, aggregation, DISTINCT, ORDER BY, SKIP / LIMIT, WITH's WHERE. */
@@ -32,15 +33,15 @@ export function compileProjection(p: ReturnStatement | WithClause, input: Scope,
   if (p.star) {
     const names = [...input.vars.keys()].filter((n) => !isAnonymous(n)).sort();
     if (names.length === 0) throw new GqlSemanticError('NoVariablesInScope', `${isWith ? 'WITH' : 'RETURN'} * has no variables in scope`);
-    for (const n of names) items.push({ name: n, expression: { kind: 'VariableReference', name: n, pos: p.pos } as Expression });
+    for (const n of names) items.push({ name: n, expression: { kind: 'VariableReference', name: n, pos: p.pos } as Expression, pos: p.pos });
   }
   for (const it of p.items) {
-    if (isWith && it.alias === null && it.expression.kind !== 'VariableReference') throw new GqlSemanticError('NoExpressionAlias', `WITH ${it.text}: expression must be aliased`);
-    items.push({ name: it.alias ?? it.text, expression: it.expression });
+    if (isWith && it.alias === null && it.expression.kind !== 'VariableReference') throw atPos(new GqlSemanticError('NoExpressionAlias', `WITH ${it.text}: expression must be aliased`), it.pos);
+    items.push({ name: it.alias ?? it.text, expression: it.expression, pos: it.pos });
   }
   const seen = new Set<string>();
   for (const it of items) {
-    if (seen.has(it.name)) throw new GqlSemanticError('ColumnNameConflict', `column \`${it.name}\` is defined twice`);
+    if (seen.has(it.name)) throw atPos(new GqlSemanticError('ColumnNameConflict', `column \`${it.name}\` is defined twice`), it.pos);
     seen.add(it.name);
   }
   const k = items.length;
@@ -49,7 +50,7 @@ export function compileProjection(p: ReturnStatement | WithClause, input: Scope,
   const keyProps = new Set<string>();
   if (aggregating) {
     for (const it of items) if (!hasAggregate(it.expression)) addKey(it.expression, keyVars, keyProps);
-    for (const it of items) if (hasAggregate(it.expression)) checkUnambiguous(`\`${it.name}\``, it.expression, keyVars, keyProps);
+    for (const it of items) if (hasAggregate(it.expression)) checkUnambiguous(`\`${it.name}\``, it.expression, keyVars, keyProps, it.pos);
   }
   const aggs: AggSpec[] = [];
   const env: ExprEnv = { ...hooks, scope: input, aggs: aggregating ? aggs : null, subst: null };
@@ -81,11 +82,11 @@ export function compileProjection(p: ReturnStatement | WithClause, input: Scope,
     // ORDER BY after aggregation may also read the projected names.
     const orderVars = new Set([...keyVars, ...out.vars.keys()]);
     const keys = orderBy.items.map((s) => {
-      if (aggregating && hasAggregate(s.expression)) checkUnambiguous('ORDER BY', s.expression, orderVars, keyProps);
+      if (aggregating && hasAggregate(s.expression)) checkUnambiguous('ORDER BY', s.expression, orderVars, keyProps, s.pos);
       if (!carry && !aggregating && p.quantifier?.value === 'DISTINCT') {
         // Parts equal to a projected item read that item, not the variables inside them.
         for (const v of freeVars(stripSubst(s.expression, subst)))
-          if (!out.vars.has(v)) throw new GqlSemanticError('UndefinedVariable', `ORDER BY after DISTINCT reads \`${v}\`, which is not projected`);
+          if (!out.vars.has(v)) throw atPos(new GqlSemanticError('UndefinedVariable', `ORDER BY after DISTINCT reads \`${v}\`, which is not projected`), s.pos);
       }
       return { f: compileExpr(s.expression, oenv), desc: s.ordering === 'DESC' };
     });
@@ -113,9 +114,9 @@ function addKey(e: Expression, vars: Set<string>, props: Set<string>): void {
  * grouping-key variables and their properties, and properties projected as keys; anything else
  * (`x + count(*)` without `x` as a key) has no single value per group.
  */
-function checkUnambiguous(what: string, e: Expression, keyVars: ReadonlySet<string>, keyProps: ReadonlySet<string>): void {
+function checkUnambiguous(what: string, e: Expression, keyVars: ReadonlySet<string>, keyProps: ReadonlySet<string>, pos: SourcePosition): void {
   const fail = (): never => {
-    throw new GqlSemanticError('AmbiguousAggregationExpression', `${what} mixes aggregates with values that are not grouping keys`);
+    throw atPos(new GqlSemanticError('AmbiguousAggregationExpression', `${what} mixes aggregates with values that are not grouping keys`), pos);
   };
   const walk = (x: unknown, bound: ReadonlySet<string>): void => {
     if (Array.isArray(x)) return x.forEach((y) => walk(y, bound));
@@ -187,14 +188,21 @@ function kindOfItem(e: Expression, input: Scope): VarKind {
 
 /** SKIP / LIMIT: constant expressions, evaluated once per execution. */
 function countExpr(what: string, e: Expression, hooks: Hooks): (ctx: Ctx) => number {
-  if (freeVars(e).size > 0) throw new GqlSemanticError('NonConstantExpression', `${what} must be a constant expression`);
+  if (freeVars(e).size > 0) throw atPos(new GqlSemanticError('NonConstantExpression', `${what} must be a constant expression`), e.pos);
   const f = compileExpr(e, { ...hooks, scope: new Scope(), aggs: null, subst: null });
   const literal = e.kind === 'IntegerLiteral' || e.kind === 'FloatLiteral' || e.kind === 'UnaryExpression';
+  const check = (v: Value, phase: 'compile' | 'runtime'): number => {
+    try {
+      return countArgument(what, v, phase);
+    } catch (err) {
+      throw atPos(err, e.pos);
+    }
+  };
   if (literal) {
-    const n = countArgument(what, f([], { view: undefined as never, params: new Map(), agg: null }), 'compile');
+    const n = check(f([], { view: undefined as never, params: new Map(), agg: null }), 'compile');
     return () => n;
   }
-  return (ctx) => countArgument(what, f([], ctx), 'runtime');
+  return (ctx) => check(f([], ctx), 'runtime');
 }
 
 function projectStage(evals: Eval[], carry: boolean): StageFactory {
@@ -223,7 +231,13 @@ function aggregateStage(evals: Eval[], isKey: boolean[], aggs: AggSpec[], k: num
           g = { rep: row, keys, states: aggs.map(newAggState) };
           groups.set(key, g);
         }
-        for (const s of g.states) s.add(row, ctx);
+        for (let i = 0; i < g.states.length; i++) {
+          try {
+            g.states[i].add(row, ctx);
+          } catch (err) {
+            throw atPos(err, aggs[i].pos);
+          }
+        }
         return true;
       },
       end: () => {

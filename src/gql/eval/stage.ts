@@ -1,3 +1,5 @@
+import type { SourcePosition } from '../ast.ts';
+import { withPos } from '../eval-errors.ts';
 import type { Ctx, Row } from './context.ts';
 
 /** A stage of the row pipeline. `push` returns false to stop the producer (LIMIT reached). */
@@ -23,5 +25,13 @@ export function flatMapStage(fn: (row: Row, ctx: Ctx, emit: (row: Row) => boolea
       },
       end: () => next.end(),
     };
+  };
+}
+
+/** A stage whose run-time errors that nothing placed get `pos` (an updating clause's: they write per row anyway). */
+export function placedStage(f: StageFactory, pos: SourcePosition): StageFactory {
+  return (ctx, next) => {
+    const s = f(ctx, next);
+    return { push: (row) => withPos(pos, () => s.push(row)), end: () => withPos(pos, () => s.end()) };
   };
 }

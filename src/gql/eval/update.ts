@@ -1,6 +1,6 @@
 import type { EdgeRecord, Json, NodeRecord, Transaction } from '../../graph/index.ts';
 import type { DeleteStatement, MergeClause, RemoveStatement, SetItem, SetStatement } from '../ast.ts';
-import { GqlSemanticError, GqlTypeError } from '../eval-errors.ts';
+import { GqlSemanticError, GqlTypeError, withPos } from '../eval-errors.ts';
 import type { Ctx, Eval, Row } from './context.ts';
 import type { Scope } from './context.ts';
 import { compileCreatePattern } from './create.ts';
@@ -91,46 +91,52 @@ function compileSetItems(items: readonly SetItem[], scope: Scope, hooks: Hooks):
     return info.slot;
   };
   return items.map((it): ItemFn => {
-    switch (it.kind) {
-      case 'SetPropertyItem': {
-        const subject = compileExpr(it.target.subject, env);
-        const key = it.target.property;
-        const value = compileExpr(it.value, env);
-        return (row, ctx, tx) => {
-          const el = target(subject(row, ctx), 'SET');
-          const v = value(row, ctx);
-          if (el !== null) mergeProps(tx, ctx, el, { [key]: v === null ? undefined : toJson(v, 'SET') });
-        };
-      }
-      case 'SetAllPropertiesItem': {
-        const slot = slotOf(it.variable);
-        const value = compileExpr(it.value, env);
-        const merge = it.merge;
-        return (row, ctx, tx) => {
-          const el = target(row[slot], 'SET');
-          if (el === null) return;
-          const m = mapOf(value(row, ctx), 'SET');
-          const props: { [k: string]: Json | undefined } = {};
-          if (!merge) for (const k of Object.keys(el.props)) props[k] = undefined;
-          for (const [k, v] of m) putKey(props, k, v === null ? undefined : toJson(v, 'SET'));
-          mergeProps(tx, ctx, el, props);
-        };
-      }
-      case 'SetLabelItem': {
-        const slot = slotOf(it.variable);
-        const labels = it.labels;
-        return (row, ctx, tx) => {
-          const el = target(row[slot], 'SET');
-          if (el === null) return;
-          if (!isNode(el)) throw new GqlTypeError('SET: labels are set on nodes', 'InvalidArgumentType');
-          const cur = tx.getNode(el.id) ?? el;
-          const added = labels.filter((l) => !cur.labels.includes(l));
-          ctx.stats!.labelsAdded += added.length;
-          if (added.length > 0) tx.updateNode(el.id, { labels: [...cur.labels, ...added] });
-        };
-      }
-    }
+    const f = withPos(it.pos, () => compileSetItem(it, env, slotOf));
+    // Errors get the item's position (`n.k = …`), not just the clause's.
+    return (row, ctx, tx) => withPos(it.pos, () => f(row, ctx, tx));
   });
+}
+
+function compileSetItem(it: SetItem, env: ExprEnv, slotOf: (name: string) => number): ItemFn {
+  switch (it.kind) {
+    case 'SetPropertyItem': {
+      const subject = compileExpr(it.target.subject, env);
+      const key = it.target.property;
+      const value = compileExpr(it.value, env);
+      return (row, ctx, tx) => {
+        const el = target(subject(row, ctx), 'SET');
+        const v = value(row, ctx);
+        if (el !== null) mergeProps(tx, ctx, el, { [key]: v === null ? undefined : toJson(v, 'SET') });
+      };
+    }
+    case 'SetAllPropertiesItem': {
+      const slot = slotOf(it.variable);
+      const value = compileExpr(it.value, env);
+      const merge = it.merge;
+      return (row, ctx, tx) => {
+        const el = target(row[slot], 'SET');
+        if (el === null) return;
+        const m = mapOf(value(row, ctx), 'SET');
+        const props: { [k: string]: Json | undefined } = {};
+        if (!merge) for (const k of Object.keys(el.props)) props[k] = undefined;
+        for (const [k, v] of m) putKey(props, k, v === null ? undefined : toJson(v, 'SET'));
+        mergeProps(tx, ctx, el, props);
+      };
+    }
+    case 'SetLabelItem': {
+      const slot = slotOf(it.variable);
+      const labels = it.labels;
+      return (row, ctx, tx) => {
+        const el = target(row[slot], 'SET');
+        if (el === null) return;
+        if (!isNode(el)) throw new GqlTypeError('SET: labels are set on nodes', 'InvalidArgumentType');
+        const cur = tx.getNode(el.id) ?? el;
+        const added = labels.filter((l) => !cur.labels.includes(l));
+        ctx.stats!.labelsAdded += added.length;
+        if (added.length > 0) tx.updateNode(el.id, { labels: [...cur.labels, ...added] });
+      };
+    }
+  }
 }
 
 function runItems(items: readonly ItemFn[], row: Row, ctx: Ctx, tx: Transaction): void {
