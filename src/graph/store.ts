@@ -91,47 +91,31 @@ class VersionSnapshot extends ValueView implements Snapshot {
     return this.v;
   }
   // A transaction cannot take the head over while one of its snapshots is being iterated.
+  // (A stable version, the usual case, iterates without the closure.)
   override forEachNode(fn: (n: NodeRecord) => boolean | void): void {
-    if (this.epoch < 0) return super.forEachNode(fn);
-    this.store.reading++;
-    try {
-      super.forEachNode(fn);
-    } finally {
-      this.store.reading--;
-    }
+    if (this.epoch < 0) super.forEachNode(fn);
+    else this.iterating(() => super.forEachNode(fn));
   }
   override forEachEdge(fn: (e: EdgeRecord) => boolean | void): void {
-    if (this.epoch < 0) return super.forEachEdge(fn);
-    this.store.reading++;
-    try {
-      super.forEachEdge(fn);
-    } finally {
-      this.store.reading--;
-    }
+    if (this.epoch < 0) super.forEachEdge(fn);
+    else this.iterating(() => super.forEachEdge(fn));
   }
   override forEachNodeWithLabel(label: string, fn: (n: NodeRecord) => boolean | void): void {
-    if (this.epoch < 0) return super.forEachNodeWithLabel(label, fn);
-    this.store.reading++;
-    try {
-      super.forEachNodeWithLabel(label, fn);
-    } finally {
-      this.store.reading--;
-    }
+    if (this.epoch < 0) super.forEachNodeWithLabel(label, fn);
+    else this.iterating(() => super.forEachNodeWithLabel(label, fn));
   }
   override forEachEdgeOfType(type: string, fn: (e: EdgeRecord) => boolean | void): void {
-    if (this.epoch < 0) return super.forEachEdgeOfType(type, fn);
-    this.store.reading++;
-    try {
-      super.forEachEdgeOfType(type, fn);
-    } finally {
-      this.store.reading--;
-    }
+    if (this.epoch < 0) super.forEachEdgeOfType(type, fn);
+    else this.iterating(() => super.forEachEdgeOfType(type, fn));
   }
   override forEachIncident(nodeId: string, dir: Direction, type: string | undefined, fn: (edge: EdgeRecord, other: string) => boolean | void): void {
-    if (this.epoch < 0) return super.forEachIncident(nodeId, dir, type, fn);
+    if (this.epoch < 0) super.forEachIncident(nodeId, dir, type, fn);
+    else this.iterating(() => super.forEachIncident(nodeId, dir, type, fn));
+  }
+  private iterating(walk: () => void): void {
     this.store.reading++;
     try {
-      super.forEachIncident(nodeId, dir, type, fn);
+      walk();
     } finally {
       this.store.reading--;
     }

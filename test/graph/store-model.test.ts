@@ -167,23 +167,28 @@ function canon(m: Model): unknown {
   return [[...m.nodes].sort(([a], [b]) => (a < b ? -1 : 1)), [...m.edges].sort(([a], [b]) => (a < b ? -1 : 1))];
 }
 
+/** Applies ops to a transaction and to a model of it: an op fails in one exactly when it fails in the other. */
+function applyBoth(tx: Transaction, m: Model, ops: readonly Op[]): void {
+  for (const op of ops) {
+    const valid = modelApply(m, op);
+    let threw = false;
+    try {
+      realApply(tx, op);
+    } catch (e) {
+      if (!(e instanceof GraphError)) throw e;
+      threw = true;
+    }
+    expect(threw).toBe(!valid);
+  }
+}
+
 /** Runs commit attempts on a store and the model; returns the model state at each TxId. */
 function runHistory(store: Store, attempts: { ops: Op[]; abort: boolean }[]): Model[] {
   const states: Model[] = [{ nodes: new Map(), edges: new Map() }];
   for (const attempt of attempts) {
     const m = clone(states[states.length - 1]);
     const tx = store.begin();
-    for (const op of attempt.ops) {
-      const valid = modelApply(m, op);
-      let threw = false;
-      try {
-        realApply(tx, op);
-      } catch (e) {
-        if (!(e instanceof GraphError)) throw e;
-        threw = true;
-      }
-      expect(threw).toBe(!valid);
-    }
+    applyBoth(tx, m, attempt.ops);
     expectViewEquals(tx, m);
     if (attempt.abort) {
       tx.abort();
@@ -270,17 +275,7 @@ describe('Store against a Map model', () => {
         const attempt = (a: { ops: Op[]; abort: boolean }): void => {
           const m = clone(states[states.length - 1]);
           const tx = store.begin({ isolation: 'snapshot' });
-          for (const op of a.ops) {
-            const valid = modelApply(m, op);
-            let threw = false;
-            try {
-              realApply(tx, op);
-            } catch (e) {
-              if (!(e instanceof GraphError)) throw e;
-              threw = true;
-            }
-            expect(threw).toBe(!valid);
-          }
+          applyBoth(tx, m, a.ops);
           if (a.abort) return tx.abort();
           try {
             tx.commit();
