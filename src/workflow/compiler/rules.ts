@@ -325,11 +325,16 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     return next.outputs;
   };
 
-  /** The per-activity compensations of saga `ps`'s main flow, newest first. */
+  /**
+   * The per-activity compensations of saga `ps`'s main flow, newest first,
+   * except those a saga has already started (`undone`): a nested saga
+   * compensates its own activities, the enclosing saga only what is left.
+   */
   const pendingOf = (m: MatchView): Json => {
     const prefix = `${String(get(m, 'ps', 'path'))}.main_flow`;
     const all = (get(m, 'e', 'compensations') as { step: string }[] | undefined) ?? [];
-    return all.filter((x) => x.step === prefix || x.step.startsWith(`${prefix}.`) || x.step.startsWith(`${prefix}[`)).reverse() as unknown as Json;
+    const undone = (get(m, 'e', 'undone') as string[] | undefined) ?? [];
+    return all.filter((x) => under(x.step, prefix) && !undone.includes(x.step)).reverse() as unknown as Json;
   };
 
   const rules: RuleDef[] = [];
@@ -340,6 +345,8 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     name: 'cancel.propagate',
     nodes: [E, { ...tok('c', ['enter', 'active', 'done', 'failed', 'compensating']), set: { phase: 'cancelled' } }, tok('p', ['done', 'failed', 'cancelled'])],
     edges: [own('c'), up('c', 'p')],
+    // After the workflow timeout every saga finishes compensating, even one whose parent has ended (saga.timeout_step).
+    guards: [{ vars: ['e', 'c'], test: (m) => !(get(m, 'c', 'phase') === 'compensating' && timingOut(m.node('e'))) }],
   });
   def({
     name: 'cancel.drop_wait',
@@ -473,7 +480,8 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
   def({
     name: 'saga.undo',
     nodes: [
-      E,
+      // `undone`: the step is compensated once, even if an enclosing saga compensates later.
+      { ...E, set: { undone: (m) => [...((get(m, 'e', 'undone') as string[] | undefined) ?? []), pending(m)[0].step] } },
       { ...tok('p', 'compensating'), set: { pending: (m) => pending(m).slice(1) as unknown as Json } },
       step('ps', 'saga'),
       { var: 'c', action: 'create', labels: ['Token'], props: { phase: 'active' } },
@@ -557,6 +565,30 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
       step('ps', 'saga'),
     ],
     edges: [...dropChild('c', 's', 'p'), own('p'), at('p', 'ps'), link('cf', 'COMPENSATION', 'ps', 's')],
+  });
+
+  // Workflow timeout with a saga running (execution.timeout_saga): every step that waits on an effect fails
+  // with WORKFLOW_TIMEOUT, so the sagas compensate as on any failure (innermost first) and the execution
+  // fails; compensation work (anything inside a compensating saga, by document path) runs on.
+  def({
+    name: 'saga.timeout_step',
+    nodes: [
+      { ...E, where: timingOut },
+      { ...tok('t', 'active'), set: { phase: 'failed', error: (m) => failure('WORKFLOW_TIMEOUT', 'the workflow timed out', m.node('s')) as unknown as Json } },
+      step('s'),
+      { var: 'x', action: 'delete' },
+    ],
+    edges: [...owned('t', 's'), { var: 'tw', src: 't', dst: 'x', type: 'WAITS', action: 'delete' }],
+    nacs: [
+      // A compensate task (AT its saga's step) or the compensation flow's first token.
+      { nodes: [tok('q', 'compensating')], edges: [{ var: 't_upq', src: 't', dst: 'q', types: ['PARENT'] }] },
+      // A step deeper inside a compensating saga.
+      {
+        nodes: [tok('q', 'compensating'), { var: 'qs', labels: ['Step'] }],
+        edges: [{ var: 'q_own', src: 'e', dst: 'q', types: ['OWNS'] }, { var: 'q_at', src: 'q', dst: 'qs', types: ['AT'] }],
+        guards: [{ vars: ['s', 'qs'], test: (m) => under(String(get(m, 's', 'path')), String(get(m, 'qs', 'path'))) }],
+      },
+    ],
   });
 
   // ---- entering steps
@@ -839,26 +871,19 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     'subworkflow.started': subStarted,
     'subworkflow.complete': subComplete,
     'subworkflow.fail': subFail,
-    // Workflow timeout while a saga's main flow runs: cancel the main flow and compensate.
+    // Workflow timeout while a saga runs (its main flow, or its compensation): only marks the execution;
+    // saga.timeout_step then fails the waiting steps and every running saga compensates.
     'execution.timeout_saga': {
       name: 'execution.timeout_saga',
       params: ['now'],
       nodes: [
-        { ...E, props: { status: 'running' }, set: { timed_out_at: (_m, p) => p.now } },
-        { ...tok('c', ['enter', 'active', 'done', 'failed', 'compensating']), set: { phase: 'cancelled' } },
-        step('s'),
-        {
-          ...tok('p', 'active'),
-          set: {
-            phase: 'compensating',
-            error: (m) => failure('WORKFLOW_TIMEOUT', 'the workflow timed out', m.node('ps')) as unknown as Json,
-            pending: (m) => pendingOf(m),
-            flow: false,
-          },
-        },
+        { ...E, props: { status: 'running' }, where: (n) => n.props.timed_out_at === undefined, set: { timed_out_at: (_m, p) => p.now } },
+        tok('p', ['active', 'compensating']),
         step('ps', 'saga'),
+        tok('c'),
       ],
-      edges: [own('c'), at('c', 's'), up('c', 'p'), own('p'), at('p', 'ps'), link('mf', 'MAIN', 'ps', 's')],
+      // A saga's token has a child (its main flow, compensate task or compensation flow); a compensate task's token has none.
+      edges: [own('p'), at('p', 'ps'), up('c', 'p')],
     },
     'signal.buffer': {
       name: 'signal.buffer',
@@ -877,6 +902,16 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     },
   };
   return { internal: rules, facts };
+}
+
+/** A running execution whose workflow timeout has fired while a saga ran (execution.timeout_saga). */
+function timingOut(e: NodeRecord): boolean {
+  return e.props.status === 'running' && typeof e.props.timed_out_at === 'number';
+}
+
+/** Whether document path `path` is `prefix` or inside it. */
+function under(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
 }
 
 /** Ends a running execution from outside: its root token is cancelled and the cancellation rules clean up. */

@@ -391,15 +391,21 @@ export class WorkflowEngine {
     if (r === undefined) throw new EngineError('UNKNOWN_WORKFLOW', `WorkflowEngine.startWorkflow: the program graph of "${key}" is missing`);
     const id = r.meta.execution;
     const w = this.store.head().getNode(reg.compiled.program.workflowNodeId)!;
-    if (typeof w.props.timeout_ms === 'number') {
-      // A running saga compensates on timeout (the execution then fails with WORKFLOW_TIMEOUT); otherwise everything is cancelled.
-      this.arm(id, `timeout:${id}`, undefined, this.clock.now() + w.props.timeout_ms, () => {
-        if (!this.fact(id, 'execution.timeout_saga', {}, { now: this.clock.now() })) this.fact(id, 'execution.timeout', {}, { now: this.clock.now() });
-      });
-    }
+    if (typeof w.props.timeout_ms === 'number') this.armTimeout(id, this.clock.now() + w.props.timeout_ms);
     this.effects(id);
     this.scheduleIdle();
     return id;
+  }
+
+  /**
+   * The workflow timeout: with a saga running, every waiting step fails and every
+   * running saga compensates (the execution then fails with WORKFLOW_TIMEOUT);
+   * otherwise everything is cancelled and the execution ends timed_out.
+   */
+  private armTimeout(id: string, at: number): void {
+    this.arm(id, `timeout:${id}`, undefined, at, () => {
+      if (!this.fact(id, 'execution.timeout_saga', {}, { now: this.clock.now() })) this.fact(id, 'execution.timeout', {}, { now: this.clock.now() });
+    });
   }
 
   /** Resolves with the execution once it has ended (completed, failed, cancelled or timed out). */
@@ -461,8 +467,12 @@ export class WorkflowEngine {
   /**
    * Delivers an event to every wait for `type` whose resolved filter matches
    * the payload (each filter field equal to the payload's); returns how many took it.
+   * A broadcast skips the executions of workflows not registered in this engine
+   * (a reopened store: they cannot move until registered, as if not waiting yet),
+   * rather than failing after others took the event.
    * With `execution`, only that execution's waits are offered it (the distributed
-   * mode delivers a broadcast execution by execution, on each one's owner node).
+   * mode delivers a broadcast execution by execution, on each one's owner node);
+   * its workflow not registered is UNKNOWN_WORKFLOW, before any delivery.
    */
   sendEvent(type: string, payload: Json = null, options: { readonly execution?: string } = {}): number {
     payload = copyJson(payload) as Json;
@@ -471,7 +481,7 @@ export class WorkflowEngine {
     const offer = (x: NodeRecord): void => void (x.labels.includes('Wait') && x.props.kind === 'event' && x.props.name === type && filterMatches(x.props.filter, payload) && hits.push(x));
     const only = options.execution;
     // One execution's waits are what its tokens wait on (no scan of every execution's waits).
-    if (only === undefined) head.forEachNodeWithLabel('Wait', offer);
+    if (only === undefined) head.forEachNodeWithLabel('Wait', (x) => void (this.keyOf(x.props.execution as string) !== undefined && offer(x)));
     else head.forEachIncident(only, 'out', 'OWNS', (o) => head.forEachIncident(o.dst, 'out', 'WAITS', (w) => void offer(head.getNode(w.dst)!)));
     let n = 0;
     for (const x of hits) if (this.fact(x.props.execution as string, 'wait.receive', { x: x.id }, { payload })) n++;
@@ -717,10 +727,9 @@ export class WorkflowEngine {
           live.calls.set(c.id, c.props.child);
         }
       }
-      if (wfNode !== undefined && typeof wfNode.props.timeout_ms === 'number' && typeof e.props.started_at === 'number') {
-        this.arm(id, `timeout:${id}`, undefined, e.props.started_at + wfNode.props.timeout_ms, () => {
-          if (!this.fact(id, 'execution.timeout_saga', {}, { now: this.clock.now() })) this.fact(id, 'execution.timeout', {}, { now: this.clock.now() });
-        });
+      // A timeout that has fired already (`timed_out_at`) is not armed again: its sagas are compensating.
+      if (wfNode !== undefined && typeof wfNode.props.timeout_ms === 'number' && typeof e.props.started_at === 'number' && e.props.timed_out_at === undefined) {
+        this.armTimeout(id, e.props.started_at + wfNode.props.timeout_ms);
       }
       this.effects(id);
       // A child that ended while its end was not yet reported: report it now.

@@ -149,10 +149,8 @@ const VIEWS: { readonly [rule: string]: View } = {
   'execution.fail': ({ meta, base, store, commit }) => ({ ...base, type: 'WorkflowFailed', error: nodeAt(store, commit.tx, meta.match.e)?.props.error ?? null }),
   'execution.cancel': ({ base }) => ({ ...base, type: 'WorkflowCancelled' }),
   'execution.timeout': ({ base }) => ({ ...base, type: 'WorkflowTimedOut' }),
-  'execution.timeout_saga': ({ meta, base, store, commit }) => [
-    { ...base, type: 'WorkflowTimedOut' },
-    { ...base, type: 'CompensationStarted', step: meta.match.ps, error: nodeAt(store, commit.tx, meta.match.p)?.props.error ?? null },
-  ],
+  // The sagas' CompensationStarted events follow from saga.main_failed.
+  'execution.timeout_saga': ({ base }) => ({ ...base, type: 'WorkflowTimedOut' }),
 };
 
 /**

@@ -62,7 +62,9 @@ function check(
       continue;
     }
     if (!matchesIoType(spec.type, v)) {
-      problems.push({ name: spec.name, text: `${kind} "${spec.name}" must be ${spec.type === 'array' || spec.type === 'object' ? 'an' : 'a'} ${spec.type}, got ${typeName(v)}` });
+      // Infinity and NaN are numbers to typeof: name the value, not its type.
+      const text = typeof v === 'number' ? `must be a finite number, got ${String(v)}` : `must be ${spec.type === 'array' || spec.type === 'object' ? 'an' : 'a'} ${spec.type}, got ${typeName(v)}`;
+      problems.push({ name: spec.name, text: `${kind} "${spec.name}" ${text}` });
       continue;
     }
     out[spec.name] = v;

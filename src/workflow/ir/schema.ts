@@ -274,8 +274,11 @@ function zodIssueToIr(issue: z.core.$ZodIssue, input: unknown): IrIssue[] {
     }
     case 'invalid_type': {
       const value = valueAt(input, path);
-      if (value === undefined) return [{ path: at, message: `missing required field (expected ${issue.expected})` }];
-      return [{ path: at, message: `expected ${issue.expected}, got ${typeName(value)}` }];
+      // zod says "int" for integers; a number that fails int or number (1.5, Infinity) is named by its value.
+      const numeric = typeof value === 'number' && (issue.expected === 'int' || issue.expected === 'number');
+      const expected = issue.expected === 'int' ? 'an integer' : numeric ? 'a finite number' : issue.expected;
+      if (value === undefined) return [{ path: at, message: `missing required field (expected ${expected})` }];
+      return [{ path: at, message: `expected ${expected}, got ${numeric ? String(value) : typeName(value)}` }];
     }
     case 'unrecognized_keys':
       return issue.keys.map((k) => {

@@ -291,6 +291,64 @@ describe('resuming an existing file', () => {
     await e3.close();
   });
 
+  it('a workflow timeout that fired before the restart is not armed again: the saga finishes compensating', async () => {
+    const path = newFile();
+    const wait = (duration: string) => ({ op: 'wait', condition: { type: 'timer', duration } });
+    // The compensation flow waits 20 minutes, past the restart.
+    const wf = workflow('timed_saga', {
+      op: 'saga',
+      main_flow: { op: 'seq', strategies: [act('a', { compensate: 'ua' }), wait('PT1H')] },
+      compensation: { op: 'seq', strategies: [wait('PT20M'), act('c1')] },
+    } as never, { timeout: 'PT10M' });
+    const ok: Behaviour = () => ({});
+    const clock1 = new VirtualClock();
+    const r1 = recorder({ a: ok, ua: ok, c1: ok });
+    const e1 = sqliteEngine(path, r1.registry, clock1);
+    e1.registerWorkflow(wf);
+    const id = e1.startWorkflow('timed_saga');
+    await until(() => r1.calls.length === 1);
+    clock1.advance(600_000);
+    await until(() => r1.calls.length === 2);
+    await e1.sync();
+    await e1.close();
+
+    const r2 = recorder({ a: ok, ua: ok, c1: ok });
+    const e2 = sqliteEngine(path, r2.registry, new VirtualClock({ start: 600_000, autoAdvance: true }));
+    e2.registerWorkflow(wf);
+    const done = await e2.waitForCompletion(id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ code: 'WORKFLOW_TIMEOUT', compensated: true });
+    expect(r2.calls.map((c) => c.name)).toEqual(['c1']);
+    expect(e2.verifyReplay()).toBe(e2.store.headTx);
+    await e2.close();
+  });
+
+  it('a broadcast event skips the executions of workflows not registered yet (no partial delivery, no error)', async () => {
+    const path = newFile();
+    const waitE = { op: 'wait', name: 'ev', condition: { type: 'event', event_type: 'price_changed' } } as never;
+    const current = workflow('current', waitE);
+    const retired = workflow('retired', waitE);
+    const e1 = sqliteEngine(path, recorder({}).registry, new VirtualClock());
+    e1.registerWorkflow(retired);
+    const old = e1.startWorkflow('retired');
+    e1.registerWorkflow(current);
+    const cur = e1.startWorkflow('current');
+    await e1.close();
+
+    const e2 = sqliteEngine(path, recorder({}).registry, new VirtualClock());
+    e2.registerWorkflow(current);
+    expect(e2.sendEvent('price_changed', { p: 1 })).toBe(1);
+    expect((await e2.waitForCompletion(cur)).steps).toEqual({ ev: { output: { p: 1 }, seq: 1 } });
+    expect(e2.getExecution(old)!.status).toBe('running');
+    // Addressed to one execution, an unregistered workflow is an error.
+    expect(() => e2.sendEvent('price_changed', { p: 2 }, { execution: old })).toThrow(expect.objectContaining({ code: 'UNKNOWN_WORKFLOW' }));
+    e2.registerWorkflow(retired);
+    expect(e2.sendEvent('price_changed', { p: 3 })).toBe(1);
+    expect((await e2.waitForCompletion(old)).steps).toEqual({ ev: { output: { p: 3 }, seq: 1 } });
+    expect(e2.verifyReplay()).toBe(e2.store.headTx);
+    await e2.close();
+  });
+
   it('keeps waits for signals and events waiting; they complete after the restart', async () => {
     const path = newFile();
     const wf = workflow('waits', {

@@ -12,7 +12,7 @@ import type { Behaviour } from './_helpers.ts';
 
 type Outcome = 'ok' | 'flaky' | 'fatal' | 'exhaust';
 type Tree =
-  | { op: 'activity'; outcome: Outcome }
+  | { op: 'activity'; outcome: Outcome; undo: boolean }
   | { op: 'seq'; children: Tree[] }
   | { op: 'parallel'; children: Tree[]; completion: 'all' | 'any' | 'at_least'; count: number }
   | { op: 'decision'; conds: boolean[]; children: Tree[]; dflt: Tree | null }
@@ -22,7 +22,7 @@ const outcome = fc.constantFrom<Outcome>('ok', 'ok', 'ok', 'flaky', 'fatal', 'ex
 const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
   tree: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    fc.record({ op: fc.constant('activity' as const), outcome }),
+    fc.record({ op: fc.constant('activity' as const), outcome, undo: fc.boolean() }),
     fc.record({ op: fc.constant('seq' as const), children: fc.array(tie('tree'), { minLength: 1, maxLength: 3 }) }),
     fc
       .record({ children: fc.array(tie('tree'), { minLength: 1, maxLength: 3 }), completion: fc.constantFrom('all' as const, 'any' as const, 'at_least' as const), k: fc.nat() })
@@ -40,7 +40,8 @@ function build(t: Tree, acts: Map<string, Outcome>): Strategy {
     case 'activity': {
       const name = `a${acts.size}`;
       acts.set(name, t.outcome);
-      return { op: 'activity', activity_ref: name };
+      // A per-activity compensation `u<name>` (always succeeds): run by the innermost failing saga around it.
+      return t.undo ? { op: 'activity', activity_ref: name, compensate: `u${name}` } : { op: 'activity', activity_ref: name };
     }
     case 'seq':
       return { op: 'seq', strategies: t.children.map((c) => build(c, acts)) };
@@ -164,7 +165,7 @@ describe('engine vs reference model', () => {
       fc.asyncProperty(tree, async (t) => {
         const acts = new Map<string, Outcome>();
         const strategy = build(t, acts);
-        const env = engineWith(Object.fromEntries([...acts].map(([n, o]) => [n, behaviour(o)])));
+        const env = engineWith(Object.fromEntries([...acts].flatMap(([n, o]) => [[n, behaviour(o)], [`u${n}`, behaviour('ok')]])));
         const id = env.engine.startWorkflow(workflow(strategy, { retry_policy: { initial_interval: 'PT1S', maximum_attempts: 3 } }), {});
         const done = await env.engine.waitForCompletion(id);
         const expected = model(t, acts.keys());
@@ -177,6 +178,12 @@ describe('engine vs reference model', () => {
           if (n > 0 && o === 'flaky') expect([1, 2]).toContain(n);
           if (n > 0 && (o === 'ok' || o === 'fatal')) expect(n).toBe(1);
           if (expected.must.has(name) && o === 'exhaust') expect(n).toBe(3);
+        }
+        // Each completed activity is compensated at most once (nested sagas included), a failed one never.
+        for (const [name, o] of acts) {
+          const undone = env.calls.filter((c) => c === `u${name}`).length;
+          expect(undone).toBeLessThanOrEqual(1);
+          if (undone > 0) expect(o === 'ok' || o === 'flaky').toBe(true);
         }
         expect(done.tokens).toEqual([]);
         expect(env.engine.verifyReplay()).toBe(env.engine.store.headTx);

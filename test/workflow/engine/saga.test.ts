@@ -50,4 +50,25 @@ describe('saga', () => {
     expect(done.error).toMatchObject({ code: 'A', compensated: true });
     expect(calls).toEqual(['pre', 'a', 'flow']);
   });
+  it('nested sagas: the inner saga compensates its own activities, the outer only what is left (each once)', async () => {
+    const inner = saga(seq(act('b', { compensate: 'ub' }), act('f')), act('innerComp'));
+    const { done, calls, engine, id } = await runOnce(saga(seq(act('a', { compensate: 'ua' }), inner), act('outerComp')), {
+      a: ok(), b: ok(), f: fail('F'), ua: ok(), ub: ok(), innerComp: ok(), outerComp: ok(),
+    });
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ code: 'F', compensated: true });
+    expect(calls).toEqual(['a', 'b', 'f', 'ub', 'innerComp', 'ua', 'outerComp']);
+    expect(engine.verifyReplay()).toBe(engine.store.headTx);
+    expect(engine.rebuildExecutionFromEvents(id)).toMatchObject({ status: 'failed', error: { code: 'F', compensated: true } });
+  });
+
+  it('nested sagas: an inner saga that completed is compensated by the outer one', async () => {
+    const inner = saga(act('b', { compensate: 'ub' }), act('innerComp'));
+    const { done, calls, engine } = await runOnce(saga(seq(act('a', { compensate: 'ua' }), inner, act('f')), act('outerComp')), {
+      a: ok(), b: ok(), f: fail('F'), ua: ok(), ub: ok(), innerComp: ok(), outerComp: ok(),
+    });
+    expect(done.error).toMatchObject({ code: 'F', compensated: true });
+    expect(calls).toEqual(['a', 'b', 'f', 'ub', 'ua', 'outerComp']);
+    expect(engine.verifyReplay()).toBe(engine.store.headTx);
+  });
 });

@@ -46,6 +46,8 @@ describe('validateInputs', () => {
 
   it('rejects non-finite numbers and unknown inputs unless allowed', () => {
     expect(err(() => validateInputs(specs, { orderId: 'o', amount: Infinity })).names).toEqual(['amount']);
+    expect(err(() => validateInputs(specs, { orderId: 'o', amount: Infinity })).message).toContain('input "amount" must be a finite number, got Infinity');
+    expect(err(() => validateInputs(specs, { orderId: 'o', amount: NaN })).message).toContain('input "amount" must be a finite number, got NaN');
     const e = err(() => validateInputs(specs, { orderId: 'o', amount: 1, orderID: 'x' }));
     expect(e.message).toContain('unknown input "orderID"');
     expect(validateInputs(specs, { orderId: 'o', amount: 1, orderID: 'x' }, { allowUnknown: true }).orderID).toBe('x');

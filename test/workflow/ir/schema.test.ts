@@ -97,6 +97,14 @@ describe('validateWorkflow', () => {
     expect(e.issues).toContainEqual({ path: 'version', message: 'expected string, got number' });
   });
 
+  it('a number of the wrong kind is named by its value: an integer expected, or a finite number', () => {
+    const wf = base();
+    wf.strategy.main_flow.strategies[0].retry_policy = { maximum_attempts: 1.5, backoff_coefficient: Infinity };
+    const e = issuesOf(wf);
+    expect(e.issues).toContainEqual({ path: 'strategy.main_flow.strategies[0].retry_policy.maximum_attempts', message: 'expected an integer, got 1.5' });
+    expect(e.issues).toContainEqual({ path: 'strategy.main_flow.strategies[0].retry_policy.backoff_coefficient', message: 'expected a finite number, got Infinity' });
+  });
+
   it('a strategy that is not an object', () => {
     const wf = base();
     wf.strategy.main_flow.strategies[1] = 'activity';
