@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { countMatches, match } from '../../src/rules/match/index.ts';
-import type { Pattern } from '../../src/rules/match/index.ts';
+import type { Nac, Pattern } from '../../src/rules/match/index.ts';
 import { bruteMatches } from './_brute.ts';
 import { build, graphArb, patternArb } from './_graphs.ts';
 
@@ -11,6 +11,23 @@ function keys(p: Pattern, ms: ReturnType<typeof match>): string[] {
 }
 
 describe('matcher == brute-force enumerator', () => {
+  it('injective: a NAC node may coincide with an outer node its guard reads exactly when mayCoincide says so', () => {
+    fc.assert(
+      fc.property(graphArb(), patternArb('injective'), fc.boolean(), fc.subarray(['A', 'B'], { maxLength: 1 }), fc.nat(), (g, p, allow, labels, k) => {
+        const outer = p.nodes[k % p.nodes.length].var;
+        const nac: Nac = {
+          nodes: [{ var: 'nw', labels }],
+          guards: [{ vars: ['nw', outer], test: (mv) => mv.node('nw').props.x === mv.node(outer).props.x }],
+          ...(allow ? { mayCoincide: [['nw', outer]] } : {}),
+        };
+        const q: Pattern = { ...p, nacs: [...(p.nacs ?? []), nac] };
+        const view = build(g).head();
+        expect(keys(q, match(view, q))).toEqual(bruteMatches(view, q));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   for (const mode of ['injective', 'cypher'] as const) {
     it(`${mode}: same matches, NACs and guards included`, () => {
       fc.assert(

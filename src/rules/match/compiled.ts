@@ -206,6 +206,12 @@ function compile(
       const k = va!.kind === 'node' ? n : m;
       arr[va!.slot * k + vb!.slot] = 1;
       arr[vb!.slot * k + va!.slot] = 1;
+      // A NAC slot that names an outer variable is checked against the outer match, not the
+      // NAC's own slots (search.ts nodeDistinct): a fresh one may coincide with it there.
+      const refOf = (x: { kind: 'node' | 'edge'; slot: number }): number => (x.kind === 'node' ? nodes[x.slot].ref : edges[x.slot].ref);
+      const ra = refOf(va!);
+      const rb = refOf(vb!);
+      if ((ra < 0) !== (rb < 0)) (va!.kind === 'node' ? outerNodeAllow : outerEdgeAllow).push(ra < 0 ? va!.slot : vb!.slot, ra < 0 ? rb : ra);
     } else {
       // One side is an outer variable (NAC only): [own slot, outer slot].
       const own = la ? va! : vb!;
