@@ -4,7 +4,7 @@ import { workflowKey } from '../compiler/index.ts';
 import type { Predicate } from '../compiler/index.ts';
 import { validateInputs, validateWorkflow } from '../ir/index.ts';
 import type { WorkflowIR } from '../ir/index.ts';
-import { Store, checkJson } from '../../graph/index.ts';
+import { Store, checkJson, jsonEqual } from '../../graph/index.ts';
 import { eventsOf, inDeclaredOrder } from '../engine/index.ts';
 import type { WorkflowEvent } from '../engine/index.ts';
 import type { Json } from '../../graph/index.ts';
@@ -184,10 +184,17 @@ export class DistributedEngine {
   private async register(ir: WorkflowIR): Promise<{ key: string; ir: WorkflowIR }> {
     const checked = validateWorkflow(ir);
     const key = workflowKey(checked);
+    let stored: unknown;
     try {
       await this.pool.query('INSERT INTO itonami_workflows (key, workflow_id, ir) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [key, checked.id, JSON.stringify(checked)]);
+      stored = (await this.pool.query<{ ir: unknown }>('SELECT ir FROM itonami_workflows WHERE key = $1', [key])).rows[0]?.ir;
     } catch (e) {
       throw dbError(`DistributedEngine.registerWorkflow: storing "${key}" failed`, e);
+    }
+    // Workers run the stored definition: a different one under the same key would be dropped silently.
+    // (As in WorkflowEngine.registerWorkflow, `description` and `metadata` may change.)
+    if (!jsonEqual(definition(stored), definition(JSON.parse(JSON.stringify(checked))))) {
+      throw new ClusterError('WORKFLOW_CHANGED', `DistributedEngine.registerWorkflow: workflow "${key}" is already in the cluster with a different definition; bump its "version" to register the change`);
     }
     return { key, ir: checked };
   }
@@ -539,6 +546,13 @@ function jsonArgument(method: string, payload: Json): string {
  */
 const EXECUTION_COLUMNS = `SELECT e.id, e.workflow_key, e.status, e.inputs, e.outputs, e.error, e.stream_id, e.internal_id, w.ir->'outputs' AS output_spec
   FROM itonami_executions e JOIN itonami_workflows w ON w.key = e.workflow_key`;
+
+/** A stored or given IR without the parts that do not change what runs. */
+function definition(ir: unknown): Json {
+  if (!isObject(ir)) return (ir ?? null) as Json;
+  const { description: _d, metadata: _m, ...rest } = ir as Record<string, Json>;
+  return rest;
+}
 
 function isObject(v: unknown): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -12,6 +12,8 @@ export type ClusterErrorCode =
   /** No such workflow or execution in the cluster. */
   | 'UNKNOWN_WORKFLOW'
   | 'UNKNOWN_EXECUTION'
+  /** A different definition under an `id@version` the cluster already stores (bump its version). */
+  | 'WORKFLOW_CHANGED'
   /** The log an execution's history is read from was deleted by done-stream retention. */
   | 'HISTORY_PRUNED'
   /** `waitForDistributedResult` gave up. */

@@ -308,6 +308,9 @@ describe.skipIf(PG_URL === undefined)('cluster on PostgreSQL', () => {
       expect(r.status).toBe('completed');
       expect(Object.entries(r.outputs as object)).toEqual(Object.entries(expected));
       expect(Object.entries((await client.getDistributedExecution(id))!.outputs as object)).toEqual(Object.entries(expected));
+      // The same key with another definition is refused (workers would run the stored one); a new description is not a new definition.
+      await expect(client.registerWorkflow({ ...ir, outputs: [{ name: 'zeta', type: 'number' }] } as never)).rejects.toMatchObject({ code: 'WORKFLOW_CHANGED', message: expect.stringMatching(/"ordered@1".*bump its "version"/) });
+      expect(await client.registerWorkflow({ ...ir, description: 'same steps' } as never)).toBe('ordered@1');
       // Inputs are checked at submission, as startWorkflow checks them: nothing is queued.
       await expect(client.submitDistributedWorkflows('ordered', [{}, { q: 1 }])).rejects.toMatchObject({ code: 'IR_INPUT', message: expect.stringMatching(/unknown input "q"/) });
       expect((await client.getClusterHealth()).queuedExecutions).toBe(0);
