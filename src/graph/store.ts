@@ -412,15 +412,17 @@ export class Store implements TxHost {
 
   /**
    * @internal Before a transaction's first write: if it is the only one open,
-   * no snapshot of the head is being iterated, and the head is neither kept
-   * nor pinned, its draft edits the head's own nodes in place. The head's
+   * no snapshot of the head (nor the transaction itself: `allowed`) is being
+   * iterated, and the head is neither kept nor pinned, its draft edits the
+   * head's own nodes in place. The head's
    * value is dropped (readers rebuild it from the log); if the transaction
    * does not commit, nothing else is lost.
    */
-  takeover(tx: Transaction): void {
+  takeover(tx: Transaction, allowed: boolean): void {
+    // Cleared whatever happens: a draft that writes without taking over still shares the head's nodes.
     const edit = this.reusable;
     this.reusable = null;
-    if (edit === null || tx.base !== this.headTx || this.open.size !== 1 || this.reading !== 0) return;
+    if (edit === null || !allowed || tx.base !== this.headTx || this.open.size !== 1 || this.reading !== 0) return;
     tx.draft.useToken(edit);
     this.takeovers++;
     this.versions[this.versions.length - 1] = undefined;

@@ -31,8 +31,8 @@ export interface TxHost {
   readonly headTx: TxId;
   finish(tx: Transaction, meta: Json): CommitInfo;
   release(tx: Transaction): void;
-  /** Called once, before the transaction's first write: may give its draft the head's edit token. */
-  takeover(tx: Transaction): void;
+  /** Called once, before the transaction's first write: may (if `allowed`) give its draft the head's edit token. */
+  takeover(tx: Transaction, allowed: boolean): void;
   /** The committed version `tx`, for reads of a transaction after its commit. */
   committedValue(tx: TxId): GraphValue;
 }
@@ -54,6 +54,8 @@ export class Transaction extends ValueView {
   /** @internal */ readonly adoptMeta: boolean;
   private closed = false;
   private writing = false;
+  /** Iterations over this transaction in progress (see `writer`). */
+  private iterating = 0;
   /** The TxId this transaction committed as; -1 before. */
   private committed = -1;
 
@@ -79,16 +81,21 @@ export class Transaction extends ValueView {
     return !this.closed;
   }
   protected get value(): GraphValue {
-    // After its commit the draft may become the store's to edit in place (Store.takeover):
-    // reads then go to the committed version.
-    return this.committed < 0 ? this.draft : this.host.committedValue(this.committed);
+    // After its commit the draft may become the store's to edit in place (Store.takeover): reads
+    // then go to the committed version. A closed transaction that wrote nothing shares the head's
+    // nodes: it reads its base version.
+    if (this.committed >= 0) return this.host.committedValue(this.committed);
+    return this.closed && !this.writing ? this.host.committedValue(this.tx) : this.draft;
   }
 
-  /** The draft, for a write: the first one asks the store whether it may edit the head in place. */
+  /**
+   * The draft, for a write: the first one asks the store whether it may edit the head in place,
+   * unless an iteration over this transaction is walking the head's nodes (before this write).
+   */
   private writer(): Draft {
     if (!this.writing) {
       this.writing = true;
-      this.host.takeover(this);
+      this.host.takeover(this, this.iterating === 0);
     }
     return this.draft;
   }
@@ -105,23 +112,33 @@ export class Transaction extends ValueView {
   }
   override forEachNode(fn: Visit<NodeRecord>): void {
     this.reads?.push('*');
+    this.iterating++;
     super.forEachNode(fn);
+    this.iterating--; // (left raised if fn throws: this transaction then only forgoes the takeover)
   }
   override forEachEdge(fn: Visit<EdgeRecord>): void {
     this.reads?.push('*');
+    this.iterating++;
     super.forEachEdge(fn);
+    this.iterating--;
   }
   override forEachNodeWithLabel(label: string, fn: Visit<NodeRecord>): void {
     this.reads?.push('l:' + label);
+    this.iterating++;
     super.forEachNodeWithLabel(label, fn);
+    this.iterating--;
   }
   override forEachEdgeOfType(type: string, fn: Visit<EdgeRecord>): void {
     this.reads?.push('t:' + type);
+    this.iterating++;
     super.forEachEdgeOfType(type, fn);
+    this.iterating--;
   }
   override forEachIncident(nodeId: string, dir: Direction, type: string | undefined, fn: (edge: EdgeRecord, other: string) => boolean | void): void {
     this.reads?.push('a:' + nodeId);
+    this.iterating++;
     super.forEachIncident(nodeId, dir, type, fn);
+    this.iterating--;
   }
   override degree(nodeId: string, dir: Direction, type?: string): number {
     this.reads?.push('a:' + nodeId);

@@ -246,21 +246,21 @@ describe('Store against a Map model', () => {
     );
   });
 
-  it('a transaction that edits the head in place (takeover) never changes what a snapshot, a committed transaction, an iteration or a CID shows', () => {
+  it('a transaction that edits the head in place (takeover) never changes what a snapshot, a transaction read after it ended, an iteration or a CID shows', () => {
     // The store lets the next writer edit the head's own trie nodes in place when no one else
     // holds them. Everything that could be holding them is exercised here, interleaved with
     // commits, aborts and failed commits: held snapshots of the head, iterations of a head
     // snapshot with commits inside the callback, committed transactions read later, CIDs,
     // the property index; against a store that keeps every version (which never takes over).
     type Action =
-      | { k: 'commit'; ops: Op[]; abort: boolean }
+      | { k: 'commit'; ops: Op[]; abort: boolean; self: boolean }
       | { k: 'snapshot' }
       | { k: 'iterate'; which: number; inner: { ops: Op[]; abort: boolean } }
       | { k: 'cid' }
       | { k: 'index'; which: number; v: number };
     let takeovers = 0;
     const actionArb: fc.Arbitrary<Action> = fc.oneof(
-      { weight: 4, arbitrary: commitArb.map((c) => ({ k: 'commit' as const, ...c })) },
+      { weight: 4, arbitrary: fc.tuple(commitArb, fc.boolean()).map(([c, self]) => ({ k: 'commit' as const, ...c, self })) },
       { weight: 2, arbitrary: fc.constant({ k: 'snapshot' as const }) },
       { weight: 2, arbitrary: fc.record({ k: fc.constant('iterate' as const), which: fc.nat(), inner: commitArb }) },
       { weight: 1, arbitrary: fc.constant({ k: 'cid' as const }) },
@@ -272,22 +272,41 @@ describe('Store against a Map model', () => {
         const states: Model[] = [{ nodes: new Map(), edges: new Map() }];
         const held: { view: GraphView; tx: number }[] = [];
         const closed: { view: GraphView; tx: number }[] = [];
-        const attempt = (a: { ops: Op[]; abort: boolean }): void => {
-          const m = clone(states[states.length - 1]);
+        // Transactions that did not commit, read later: they show their base plus their own writes.
+        const ended: { view: GraphView; model: Model }[] = [];
+        const attempt = (a: { ops: Op[]; abort: boolean }, selfIterate = false): void => {
+          const base = states[states.length - 1];
+          const m = clone(base);
           const tx = store.begin({ isolation: 'snapshot' });
-          applyBoth(tx, m, a.ops);
-          if (a.abort) return tx.abort();
+          if (selfIterate) {
+            // Writes inside an iteration over the transaction itself must not change what it goes on to see.
+            const seen: string[] = [];
+            let first = true;
+            tx.forEachNode((n) => {
+              seen.push(n.id);
+              if (first) applyBoth(tx, m, a.ops);
+              first = false;
+            });
+            if (first) applyBoth(tx, m, a.ops);
+            expect(seen.sort()).toEqual([...base.nodes.keys()].sort());
+          } else applyBoth(tx, m, a.ops);
+          if (a.abort) {
+            tx.abort();
+            ended.push({ view: tx, model: m });
+            return;
+          }
           try {
             tx.commit();
           } catch (e) {
             expect((e as GraphError).code).toBe('DANGLING_EDGE');
+            ended.push({ view: tx, model: m });
             return;
           }
           states.push(m);
           closed.push({ view: tx, tx: states.length - 1 });
         };
         for (const a of actions) {
-          if (a.k === 'commit') attempt(a);
+          if (a.k === 'commit') attempt(a, a.self);
           else if (a.k === 'snapshot') held.push({ view: store.head(), tx: store.headTx });
           else if (a.k === 'cid') store.cid();
           else if (held.length + closed.length > 0) {
@@ -326,6 +345,7 @@ describe('Store against a Map model', () => {
           });
         }
         for (const h of [...held, ...closed]) expectViewEquals(h.view, states[h.tx]);
+        for (const x of ended) expectViewEquals(x.view, x.model);
         for (let tx = 0; tx < states.length; tx++) {
           expectViewEquals(store.at(tx), states[tx]);
           expect(store.cid(tx).equals(reference.cid(tx))).toBe(true);
