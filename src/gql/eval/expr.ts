@@ -385,12 +385,13 @@ export function property(s: Value, key: string, ctx?: Ctx): Value {
   if (typeof s === 'object' && !Array.isArray(s) && !(s instanceof Float) && !(s instanceof PathValue)) {
     if (ctx?.deleted !== undefined && ctx.deleted.has((s as NodeRecord).id)) throw new GqlDeletedEntityError(`property .${key}`);
     const props = (s as { props: { [k: string]: import('../../graph/index.ts').Json } }).props;
-    // Own keys only: `n.constructor` is a missing property, not Object.prototype's.
-    if (!Object.prototype.hasOwnProperty.call(props, key)) return null;
     const v = props[key];
     if (v === undefined || v === null) return null;
     if (typeof v === 'number') return Number.isInteger(v) ? v : new Float(v);
     if (typeof v === 'string' || typeof v === 'boolean') return v;
+    // Own keys only: `n.constructor` is a missing property, not Object.prototype's (whose members
+    // are all functions or objects, so scalars above need no check).
+    if (!Object.prototype.hasOwnProperty.call(props, key)) return null;
     return fromJson(v);
   }
   throw typeError(`property .${key}`, s);

@@ -47,11 +47,15 @@ export function compileExpression(e: Expression, isVar: (name: string) => 'node'
     throw err;
   }
   const width = scope.width;
+  // One row and one context per expression, refilled at each call: evaluation is synchronous and
+  // does not re-enter the same expression (guards run on the matcher's hot path).
+  const row: Value[] = new Array(width);
+  const ctx = { view: NO_VIEW, params: NO_PARAMS as Map<string, Value>, agg: null };
   const fn: Compiled = (m, params) => {
-    const row: Value[] = new Array(width);
     for (let i = 0; i < vars.length; i++) row[i] = kinds[i] === 'node' ? m.node(vars[i]) : m.edge(vars[i]);
+    ctx.params = paramMap(params);
     try {
-      return toStored(f(row, { view: NO_VIEW, params: new ParamMap(params), agg: null }));
+      return toStored(f(row, ctx));
     } catch (err) {
       if (err instanceof GqlMissingParameterError) throw new RuleError('PARAM_MISSING', `rule expression: ${message(err)}`, { cause: err });
       if (err instanceof GqlError) throw new RuleError('EVAL', `rule expression: ${message(err)}`, { cause: err });
@@ -104,6 +108,14 @@ function toStored(v: Value): Json {
 }
 
 /** The application's parameters as GQL values, converted as they are read. */
+/** The ParamMap of an application's parameters (the same object serves every guard it runs). */
+const paramMaps = new WeakMap<Params, ParamMap>();
+function paramMap(params: Params): ParamMap {
+  let p = paramMaps.get(params);
+  if (p === undefined) paramMaps.set(params, (p = new ParamMap(params)));
+  return p;
+}
+
 class ParamMap extends Map<string, Value> {
   constructor(private readonly params: Params) {
     super();
@@ -121,6 +133,8 @@ class ParamMap extends Map<string, Value> {
  * graph (`startNode`, `endNode`) is refused when it calls the view. Only calls
  * throw, so a debugger or logger can still look at the context.
  */
+const NO_PARAMS = new Map<string, Value>();
+
 const NO_VIEW = new Proxy({} as GraphView, {
   get(_t, key) {
     if (typeof key === 'symbol' || key === 'then' || key === 'toJSON') return undefined;
