@@ -303,8 +303,8 @@ function zodIssueToIr(issue: z.core.$ZodIssue, input: unknown): IrIssue[] {
 // ---------------------------------------------------------------------------
 // semantic checks on a shape-valid workflow
 
-function checkReferences(wf: WorkflowIR): IrIssue[] {
-  const issues: IrIssue[] = [];
+/** Appends to `issues` (what it found stays there if a malformed document makes it throw). */
+function checkReferences(wf: WorkflowIR, issues: IrIssue[] = []): IrIssue[] {
   const inputs = new Set(wf.inputs.map((i) => i.name));
   const steps = new Set<string>();
   const explicit = new Map<string, DocPath>();
@@ -403,7 +403,18 @@ export function validateWorkflow(value: unknown, options: ValidateOptions = {}):
   }
   const r = workflowSchema.safeParse(value);
   if (!r.success) {
-    throw new IrValidationError(options.filename, r.error.issues.flatMap((i) => zodIssueToIr(i, value)));
+    const issues = r.error.issues.flatMap((i) => zodIssueToIr(i, value));
+    // All problems at once: the reference checks also run on a document with structural ones,
+    // where its shape lets them (a part too broken to walk is already reported above).
+    const refs: IrIssue[] = [];
+    try {
+      checkReferences(value as WorkflowIR, refs);
+    } catch {
+      // The rest of the document is too broken to walk: its problems are the structural ones.
+    }
+    const seen = new Set(issues.map((i) => `${i.path}\u0000${i.message}`));
+    for (const i of refs) if (!seen.has(`${i.path}\u0000${i.message}`)) issues.push(i);
+    throw new IrValidationError(options.filename, issues);
   }
   const wf = r.data as unknown as WorkflowIR;
   const issues = checkReferences(wf);
@@ -429,8 +440,14 @@ export function validateWorkflowDocument(doc: unknown, options: ValidateOptions 
   const d = doc as Record<string, unknown>;
   if (!Object.hasOwn(d, 'workflow')) fail('the document has no "workflow" field (expected { workflow: {...} })');
   const extra = Object.keys(d).filter((k) => k !== 'workflow');
-  if (extra.length > 0) {
-    fail(`unknown top-level field(s) ${extra.map((k) => `"${k}"`).join(', ')} (only "workflow" is allowed; hide helpers with "::")`);
+  if (extra.length === 0) return validateWorkflow(d.workflow, options);
+  // Reported with the workflow's own problems, not instead of them.
+  const issues: IrIssue[] = [{ path: '', message: `unknown top-level field(s) ${extra.map((k) => `"${k}"`).join(', ')} (only "workflow" is allowed; hide helpers with "::")` }];
+  try {
+    validateWorkflow(d.workflow, options);
+  } catch (e) {
+    if (!(e instanceof IrValidationError)) throw e;
+    issues.push(...e.issues);
   }
-  return validateWorkflow(d.workflow, options);
+  throw new IrValidationError(options.filename, issues);
 }

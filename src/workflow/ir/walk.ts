@@ -24,6 +24,9 @@ export function childStrategies(s: Strategy): [DocPath, Strategy][] {
     case 'activity':
     case 'subworkflow':
       return [];
+    default:
+      // Only in a document that failed validation (its reference checks still walk what they can).
+      return [];
   }
 }
 
@@ -32,6 +35,7 @@ export function childStrategies(s: Strategy): [DocPath, Strategy][] {
  * (`['strategy', 'main_flow', 'strategies', 2]`).
  */
 export function walkStrategies(root: Strategy, visit: (s: Strategy, path: DocPath) => void, base: DocPath = ['strategy']): void {
+  if (root === null || typeof root !== 'object') return; // (an invalid document)
   visit(root, base);
   for (const [seg, child] of childStrategies(root)) walkStrategies(child, visit, [...base, ...seg]);
 }

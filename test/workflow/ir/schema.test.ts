@@ -41,6 +41,27 @@ function issuesOf(wf: unknown): IrValidationError {
 }
 
 describe('validateWorkflow', () => {
+  it('reports every problem at once: reference problems beside structural ones, and a stray top-level field beside the workflow\'s', () => {
+    const wf = base();
+    wf.inputs.push({ name: 'amount', type: 'number' });
+    wf.strategy.main_flow.strategies.push({ op: 'teleport' }, { op: 'activity', activity_ref: 'x', input_mapping: { q: '$.inputs.zzz' } });
+    const issues = (f: () => unknown): { path: string; message: string }[] => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(IrValidationError);
+        return [...(e as IrValidationError).issues];
+      }
+      throw new Error('valid');
+    };
+    const all = issues(() => validateWorkflow(wf));
+    expect(all.map((i) => i.path)).toEqual(['strategy.main_flow.strategies[3].op', 'inputs[2].name', 'strategy.main_flow.strategies[4].input_mapping.q']);
+    expect(all[1].message).toBe('duplicate input name "amount"');
+    const doc = issues(() => validateWorkflowDocument({ workflow: wf, helper: 1 }));
+    expect(doc.map((i) => i.path)).toEqual(['', ...all.map((i) => i.path)]);
+    expect(doc[0].message).toMatch(/unknown top-level field\(s\) "helper"/);
+  });
+
   it('accepts the base workflow and normalizes defaults', () => {
     const ir = validateWorkflow(base());
     expect(ir.inputs[1]!.required).toBe(false);
@@ -131,6 +152,8 @@ describe('validateWorkflow', () => {
         branches: [{ op: 'activity', activity_ref: 'a' }, { op: 'activity', activity_ref: 'b' }],
         ...extra,
       };
+      // The pay step is gone: drop its reader too, so that only the parallel's problem is left.
+      wf.strategy.main_flow.strategies[2].input_mapping = {};
       return wf;
     };
     expect(issuesOf(par({ completion_condition: 'at_least' })).issues).toEqual([
@@ -234,7 +257,8 @@ describe('validateWorkflow', () => {
     wf.strategy.main_flow.strategies[0].name = 'pay';
     wf.strategy.compensation.name = 'not ok';
     const e = issuesOf(wf);
-    expect(e.issues.map((i) => i.path)).toEqual(['strategy.compensation.name']);
+    // Both at once: the bad name (structural) and the duplicate (a reference check).
+    expect(e.issues.map((i) => i.path)).toEqual(['strategy.compensation.name', 'strategy.main_flow.strategies[1].name']);
     delete wf.strategy.compensation.name;
     const e2 = issuesOf(wf);
     expect(e2.issues).toEqual([
