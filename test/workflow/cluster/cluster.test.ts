@@ -397,21 +397,26 @@ describe.skipIf(PG_URL === undefined)('cluster on PostgreSQL', () => {
       // (What a node holds is read from its streams, not from its last heartbeat's load, which lags by up to a heartbeat.)
       const heldBy = async (node: string): Promise<number> =>
         Number((await sql<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.itonami_executions e JOIN ${schema}.itonami_streams s ON s.id = e.stream_id WHERE s.owner = $1 AND e.status = 'running'`, [node]))[0].n);
+      // Killed the moment its holding is seen (measuring again later could find its executions done).
       let victim = -1;
+      let heldByKilled = 0;
+      let completedAtKill = 0;
       await until('a busy worker and 100 completed', async () => {
-        if ((await engine.getClusterHealth()).completedExecutions < 100) return false;
+        completedAtKill = (await engine.getClusterHealth()).completedExecutions;
+        if (completedAtKill < 100) return false;
         for (const i of [1, 0, 2]) {
-          if ((await heldBy(workers[i].nodeId)) > 0) {
+          const held = await heldBy(workers[i].nodeId);
+          if (held > 0) {
+            workers[i].child.kill('SIGKILL');
             victim = i;
+            heldByKilled = held;
             return true;
           }
         }
         return false;
       }, 90_000, 20);
       const victimId = workers[victim].nodeId;
-      const atKill = await engine.getClusterHealth();
-      const heldByKilled = await heldBy(victimId);
-      workers[victim].child.kill('SIGKILL');
+      expect(heldByKilled).toBeGreaterThan(0);
       await workers[victim].exited;
       const killedAt = new Date();
       await until(`${victimId} seen dead`, async () => !(await aliveNodes(engine)).includes(victimId), 30_000);
@@ -434,7 +439,7 @@ describe.skipIf(PG_URL === undefined)('cluster on PostgreSQL', () => {
       }, 30_000);
       const rules = await ruleCounts(schema);
       console.log(
-        `failover: 500 workflows on 3 worker processes; ${victimId} SIGKILLed at ${atKill.completedExecutions} completed with ${heldByKilled} executions running on it; ` +
+        `failover: 500 workflows on 3 worker processes; ${victimId} SIGKILLed at ${completedAtKill} completed with ${heldByKilled} executions running on it; ` +
           `all 500 completed in ${ms} ms; duplicate completions ${duplicates}; interrupted attempts re-run ${rules.get('activity.interrupted') ?? 0}; max stream epoch ${epochs[0].max}; ${victimId} rejoined`,
       );
       if (process.env.ITONAMI_TEST_VERBOSE === '1') for (const w of workers) console.log(w.log.join('').split('\n').filter((l) => /took over|dropped|left/.test(l)).map((l) => `${w.nodeId}: ${l}`).join('\n'));
