@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { VirtualClock } from '../../../src/workflow/clock.ts';
 import { WorkflowEngine } from '../../../src/workflow/engine/index.ts';
 import type { ExecutionSnapshot, StepMeta } from '../../../src/workflow/engine/index.ts';
@@ -19,7 +19,12 @@ import { PLAIN, RETRYING, crashActivities, job } from './fixtures/crash-workflow
 
 const childSource = fileURLToPath(new URL('./fixtures/crash-child.ts', import.meta.url));
 const tmp = tempDir('itonami-engine-crash-');
-afterAll(() => tmp.cleanup());
+// A failed run keeps its store and effects log for a post-mortem (the path is printed).
+let failed = false;
+afterAll(() => {
+  if (failed) console.log(`engine crash test: kept ${tmp.dir} (engine.db, effects.log)`);
+  else tmp.cleanup();
+});
 
 /**
  * The child is bundled once (esbuild, which tsx brings) so that each restart
@@ -77,6 +82,7 @@ function open(store: string): WorkflowEngine {
 
 describe('the engine on SQLite under SIGKILL', () => {
   it('ends every workflow as an uninterrupted run would, runs no completed activity twice, loses no acknowledged end', async () => {
+    onTestFailed(() => void (failed = true));
     const store = join(tmp.dir, 'engine.db');
     const effects = join(tmp.dir, 'effects.log');
     const acked = new Map<string, Ack>();
@@ -132,6 +138,8 @@ describe('the engine on SQLite under SIGKILL', () => {
     verbose('log');
     // Recorded outcomes of attempts, from the rewrite log: task -> completed attempt.
     const completed = new Map<string, number>();
+    // Where each completion was recorded (named if a check below fails: a rare failure must explain itself).
+    const completedAt = new Map<string, string>();
     for (const c of e.store.history(1)) {
       const meta = c.meta as unknown as StepMeta | null;
       if (meta === null || typeof meta !== 'object' || !Array.isArray(meta.applications)) continue;
@@ -140,6 +148,7 @@ describe('the engine on SQLite under SIGKILL', () => {
         const k = app.match.k;
         expect(completed.has(k), `task ${k} completed twice`).toBe(false);
         completed.set(k, app.params.attempt as number);
+        completedAt.set(k, `tx ${c.tx}, execution ${String(app.match.e)}`);
       }
     }
     // The side effects: one line per attempt that ran.
@@ -161,8 +170,9 @@ describe('the engine on SQLite under SIGKILL', () => {
       const done = completed.get(task);
       if (done !== undefined) {
         // The completed effect is there once, and nothing ran after its completion was recorded.
-        expect(g.filter((x) => x.attempt === done).length, where).toBe(1);
-        expect(Math.max(...g.map((x) => x.attempt)), where).toBe(done);
+        const detail = `${where}: completed as attempt ${done} at ${completedAt.get(task)}; attempts that ran: ${g.map((x) => x.attempt).join(' ')}; key ${key}; ${iterations} kills`;
+        expect(g.filter((x) => x.attempt === done).length, detail).toBe(1);
+        expect(Math.max(...g.map((x) => x.attempt)), detail).toBe(done);
       }
       reruns += g.length - 1;
     }
