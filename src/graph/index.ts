@@ -13,4 +13,4 @@ export type { SqliteBackendOptions } from './sqlite-backend.ts';
 export type { SnapshotEntry } from './backend.ts';
 export { setQueryEngine } from './query-engine.ts';
 export type { QueryEngine, QueryResultLike } from './query-engine.ts';
-export { checkJson, jsonEqual } from './_internals/json.ts';
+export { checkJson, jsonEqual, putKey } from './_internals/json.ts';

@@ -7,7 +7,7 @@ import { compileExpr } from './expr.ts';
 import type { ExprEnv } from './expr.ts';
 import type { StageFactory } from './stage.ts';
 import { PathValue, isNode, kindOf, toJson } from './values.ts';
-import { putKey } from '../../graph/_internals/json.ts';
+import { putKey } from '../../graph/index.ts';
 import type { Value } from './values.ts';
 
 type Hooks = Pick<ExprEnv, 'patternPredicate'>;

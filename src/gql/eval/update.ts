@@ -9,7 +9,7 @@ import type { ExprEnv } from './expr.ts';
 import { compileMatch } from './match-plan.ts';
 import type { StageFactory } from './stage.ts';
 import { PathValue, isEdge, isNode, kindOf, toJson } from './values.ts';
-import { putKey } from '../../graph/_internals/json.ts';
+import { putKey } from '../../graph/index.ts';
 import type { Value } from './values.ts';
 
 type Hooks = Pick<ExprEnv, 'patternPredicate'>;

@@ -1,4 +1,4 @@
-import { putKey } from '../../graph/_internals/json.ts';
+import { putKey } from '../../graph/index.ts';
 import type { EdgeRecord, Json, NodeRecord } from '../../graph/index.ts';
 import { LazyNode } from '../../rules/match/index.ts';
 import { GqlArithmeticError, GqlTypeError } from '../eval-errors.ts';
