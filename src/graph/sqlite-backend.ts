@@ -1,10 +1,14 @@
 import { createRequire } from 'node:module';
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import * as dagCbor from '@ipld/dag-cbor';
 import { hashBlock } from './_internals/merkle.ts';
 import { compactEntryJson } from './backend.ts';
 import type { Backend, CommitEntry, SnapshotEntry } from './backend.ts';
 import { GraphError } from './errors.ts';
+import { WRITER_SOURCE } from './_internals/sqlite-writer.ts';
+import type { WriteAck, WriteBatch, WriterData } from './_internals/sqlite-writer.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -20,9 +24,11 @@ export interface SqliteBackendOptions {
  * The durable embedded backend: one SQLite file in WAL mode holding blocks,
  * the commit log and the snapshot index.
  *
- * Group commit: `append` and `putBlock` only queue; the queue is written in one
- * SQLite transaction on the next turn of the event loop (or when `sync()` is
- * called), and `sync()` resolves once that transaction is on disk. Every
+ * Group commit: `append` and `putBlock` only queue; the queue goes to a writer
+ * thread on the next turn of the event loop, which writes it in one SQLite
+ * transaction (with any batches that arrived while it was busy), and `sync()`
+ * resolves once that transaction is on disk. The fsync runs beside the main
+ * thread, not in it. Every
  * commit and block is stored with enough to check it when read back: blocks
  * by their sha2-256 digest, log entries with their own digest.
  *
@@ -32,22 +38,34 @@ export interface SqliteBackendOptions {
  * reads (a log is always read from a snapshot or its start). Entries of older
  * files, written as dag-cbor in full, read the same.
  */
+/** Commits queued that make a batch worth sending before the turn of the event loop ends. */
+const EAGER_BATCH = 16;
+
 export class SqliteBackend implements Backend {
   readonly name = 'sqlite';
   readonly persistent = true;
+  /** The main thread's connection: reads, and the rare synchronous writes (prune, retag). */
   private readonly db: BetterSqlite3.Database;
-  private pendingCommits: CommitEntry[] = [];
-  private pendingBlocks = new Map<string, Uint8Array>();
-  private pendingSnapshots: SnapshotEntry[] = [];
-  private flushScheduled = false;
-  private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly synchronous: 'FULL' | 'OFF';
+  /** Not yet acknowledged by the writer (queued or in flight), in TxId order: reads see them here. */
+  private unwrittenCommits: CommitEntry[] = [];
+  private unwrittenBlocks = new Map<string, Uint8Array>();
+  private unwrittenSnapshots: SnapshotEntry[] = [];
+  /** How many of the unwritten items were sent to the writer (the rest are queued). */
+  private sent = { commits: 0, snapshots: 0 };
+  /** Blocks queued since the last batch was sent. */
+  private queuedBlocks: [string, Uint8Array][] = [];
+  /** Batches in flight, oldest first: how many commits and snapshots, and which blocks, each holds. */
+  private inflight: { seq: number; commits: number; snapshots: number; blocks: string[] }[] = [];
+  private sentSeq = 0;
+  private ackedSeq = 0;
+  private sendScheduled = false;
+  private waiters: { seq: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private writer: { worker: Worker; port: MessagePort; acked: Int32Array; exited: Promise<void> } | undefined;
   private readonly stmts: {
-    insCommit: BetterSqlite3.Statement;
     tagged: BetterSqlite3.Statement;
     untagged: BetterSqlite3.Statement;
-    insBlock: BetterSqlite3.Statement;
     getBlock: BetterSqlite3.Statement;
-    insSnap: BetterSqlite3.Statement;
     commitsFrom: BetterSqlite3.Statement;
     snaps: BetterSqlite3.Statement;
   };
@@ -60,10 +78,13 @@ export class SqliteBackend implements Backend {
     options: SqliteBackendOptions = {},
   ) {
     const Database = require('better-sqlite3') as typeof BetterSqlite3;
+    this.synchronous = options.durability === 'off' ? 'OFF' : 'FULL';
     try {
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${options.durability === 'off' ? 'OFF' : 'FULL'}`);
+      this.db.pragma(`synchronous = ${this.synchronous}`);
+      // The writer thread holds the write lock while it commits a batch.
+      this.db.pragma('busy_timeout = 5000');
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS blocks (digest BLOB PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS commits (tx INTEGER PRIMARY KEY, digest BLOB NOT NULL, bytes BLOB NOT NULL, tag TEXT);
@@ -81,29 +102,30 @@ export class SqliteBackend implements Backend {
       throw new GraphError('BACKEND', message, { cause: e });
     }
     this.stmts = {
-      insCommit: this.db.prepare('INSERT INTO commits (tx, digest, bytes, tag) VALUES (?, ?, ?, ?)'),
       tagged: this.db.prepare('SELECT tx FROM commits WHERE tag = ? AND tx < ? ORDER BY tx').pluck(),
       untagged: this.db.prepare('SELECT 1 FROM commits WHERE tag IS NULL LIMIT 1').pluck(),
-      insBlock: this.db.prepare('INSERT OR IGNORE INTO blocks (digest, bytes) VALUES (?, ?)'),
       getBlock: this.db.prepare('SELECT bytes FROM blocks WHERE digest = ?'),
-      insSnap: this.db.prepare('INSERT OR REPLACE INTO snapshots (tx, root) VALUES (?, ?)'),
       commitsFrom: this.db.prepare('SELECT tx, digest, bytes FROM commits WHERE tx >= ? ORDER BY tx'),
       snaps: this.db.prepare('SELECT tx, root FROM snapshots ORDER BY tx'),
     };
   }
 
   append(entry: CommitEntry): void {
-    this.pendingCommits.push(entry);
-    this.schedule();
+    this.unwrittenCommits.push(entry);
+    // A full batch leaves at once: the writer starts on it while the rest of this turn's commits are made.
+    if (this.unwrittenCommits.length - this.sent.commits >= EAGER_BATCH) this.send();
+    else this.schedule();
   }
 
   putBlock(digest: string, bytes: Uint8Array): void {
-    this.pendingBlocks.set(digest, bytes);
+    if (this.unwrittenBlocks.has(digest)) return;
+    this.unwrittenBlocks.set(digest, bytes);
+    this.queuedBlocks.push([digest, bytes]);
     this.schedule();
   }
 
   getBlock(digest: string): Uint8Array | undefined {
-    const pending = this.pendingBlocks.get(digest);
+    const pending = this.unwrittenBlocks.get(digest);
     if (pending) return pending;
     const row = this.read(() => this.stmts.getBlock.get(Buffer.from(digest, 'latin1'))) as { bytes: Buffer } | undefined;
     if (!row) return undefined;
@@ -115,31 +137,39 @@ export class SqliteBackend implements Backend {
   }
 
   putSnapshot(snapshot: SnapshotEntry): void {
-    this.pendingSnapshots.push(snapshot);
+    this.unwrittenSnapshots.push(snapshot);
     this.schedule();
   }
 
   snapshots(): SnapshotEntry[] {
+    const unwritten = this.unwrittenSnapshots.slice();
     const rows = this.read(() => this.stmts.snaps.all()) as { tx: number; root: Buffer }[];
     const out = rows.map((r) => ({ tx: r.tx, root: r.root.toString('latin1') }));
-    for (const s of this.pendingSnapshots) out.push(s);
+    // A snapshot the writer wrote but has not yet acknowledged is in both.
+    const last = out.length > 0 ? out[out.length - 1].tx : -1;
+    for (const s of unwritten) if (s.tx > last) out.push(s);
     return out;
   }
 
   *readCommits(fromTx: number): Iterable<CommitEntry> {
+    // Taken before the read starts: a commit acknowledged later is in the rows the read sees.
+    const unwritten = this.unwrittenCommits.slice();
     // Streamed: a reader that stops early (an old version, one commit's changes) reads no further.
     // Readers do not touch the database while they iterate (the connection is busy until the loop ends).
     const rows = this.read(() => this.stmts.commitsFrom.iterate(fromTx)) as IterableIterator<{ tx: number; digest: Buffer; bytes: Buffer }>;
+    let last = fromTx - 1;
     try {
       for (;;) {
         const next = this.read(() => rows.next());
         if (next.done === true) break;
+        last = next.value.tx;
         yield this.decodeRow(next.value);
       }
     } finally {
       rows.return?.();
     }
-    for (const e of this.pendingCommits) if (e.tx >= fromTx) yield e;
+    // Written but not yet acknowledged: in the rows and in `unwritten`.
+    for (const e of unwritten) if (e.tx > last) yield e;
   }
 
   /** A commit row, checked against its digest and decoded. */
@@ -160,12 +190,14 @@ export class SqliteBackend implements Backend {
   }
 
   tagged(tag: string, before: number): number[] | undefined {
+    const unwritten = this.unwrittenCommits.slice();
     // Complete only if every commit's tag was computed (NULL: not computed).
-    if (this.pendingCommits.some((c) => c.tag === undefined)) return undefined;
+    if (unwritten.some((c) => c.tag === undefined)) return undefined;
     if (this.read(() => this.stmts.untagged.get()) !== undefined) return undefined;
     const txs = this.read(() => this.stmts.tagged.all(tag, before)) as number[];
-    // Queued commits follow the written ones.
-    for (const c of this.pendingCommits) if (c.tag === tag && c.tx < before) txs.push(c.tx);
+    // Unwritten commits follow the written ones (one may be in both until acknowledged).
+    const written = new Set(txs);
+    for (const c of unwritten) if (c.tag === tag && c.tx < before && !written.has(c.tx)) txs.push(c.tx);
     return txs;
   }
 
@@ -191,9 +223,11 @@ export class SqliteBackend implements Backend {
 
   sync(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.pendingCommits.length === 0 && this.pendingBlocks.size === 0 && this.pendingSnapshots.length === 0) return Promise.resolve();
+    // Everything queued goes in the next batch; with nothing queued, the last batch sent covers it all.
+    const seq = this.hasQueued() ? this.sentSeq + 1 : this.sentSeq;
+    if (seq <= this.ackedSeq) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
+      this.waiters.push({ seq, resolve, reject });
       this.schedule();
     });
   }
@@ -204,60 +238,123 @@ export class SqliteBackend implements Backend {
       this.flushNow();
     } finally {
       this.closed = true;
+      const w = this.writer;
+      this.writer = undefined;
+      if (w !== undefined) {
+        // The writer closes its connection before the main one closes, so the last to close checkpoints the WAL.
+        w.worker.ref();
+        w.port.postMessage('close');
+        await w.exited;
+        w.port.close();
+      }
       this.db.close();
     }
   }
 
-  private schedule(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      try {
-        this.flushNow();
-      } catch {
-        // flushNow has rejected the waiters
+  /**
+   * Sends what is queued to the writer and waits, blocking, until every batch
+   * sent is written; for the synchronous paths (close, prune, retag).
+   */
+  flushNow(): void {
+    if (this.closed) return;
+    this.send();
+    const w = this.writer;
+    while (w !== undefined && this.ackedSeq < this.sentSeq && this.failure === undefined) {
+      const m = receiveMessageOnPort(w.port);
+      if (m !== undefined) {
+        this.onAck(m.message as WriteAck);
+        continue;
       }
+      if (Atomics.load(w.acked, 1) !== 0) this.fail(`the writer thread of ${this.path} stopped`);
+      const seen = Atomics.load(w.acked, 0);
+      // The writer posts its answer before it stores the seq: a seq beyond ours means a message is queued.
+      if (seen > this.ackedSeq) continue;
+      Atomics.wait(w.acked, 0, seen);
+    }
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private hasQueued(): boolean {
+    return this.unwrittenCommits.length > this.sent.commits || this.unwrittenSnapshots.length > this.sent.snapshots || this.queuedBlocks.length > 0;
+  }
+
+  private schedule(): void {
+    if (this.sendScheduled || this.closed) return;
+    this.sendScheduled = true;
+    // Sent at once even with batches in flight: the writer joins those that wait into one transaction.
+    setImmediate(() => {
+      this.sendScheduled = false;
+      this.send();
     });
   }
 
-  /** Writes everything queued in one transaction and wakes the waiters. */
-  flushNow(): void {
-    if (this.closed) return;
-    // After a failed write the log has a hole: nothing after it may be written (a later
-    // commit or snapshot would make a file that does not reopen). Every write fails alike.
-    if (this.failure !== undefined) {
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const w of waiters) w.reject(this.failure);
-      throw this.failure;
+  /** Sends everything queued as one batch (one SQLite transaction in the writer). */
+  private send(): void {
+    if (this.closed || this.failure !== undefined || !this.hasQueued()) return;
+    const w = (this.writer ??= this.startWriter());
+    const commits = this.unwrittenCommits.slice(this.sent.commits);
+    const snapshots = this.unwrittenSnapshots.slice(this.sent.snapshots);
+    const blocks = this.queuedBlocks;
+    this.queuedBlocks = [];
+    this.sent = { commits: this.unwrittenCommits.length, snapshots: this.unwrittenSnapshots.length };
+    const seq = ++this.sentSeq;
+    const batch: WriteBatch = {
+      seq,
+      blocks,
+      commits: commits.map((c) => [c.tx, compactEntryJson(c), c.tag === undefined ? null : (c.tag ?? '')] as const),
+      snapshots: snapshots.map((s) => [s.tx, s.root] as const),
+    };
+    this.inflight.push({ seq, commits: commits.length, snapshots: snapshots.length, blocks: blocks.map(([d]) => d) });
+    // While a batch is in flight its answer must keep the process alive.
+    w.port.ref();
+    w.port.postMessage(batch);
+  }
+
+  private startWriter(): NonNullable<SqliteBackend['writer']> {
+    const acked = new Int32Array(new SharedArrayBuffer(8));
+    const { port1, port2 } = new MessageChannel();
+    const data: WriterData = { driver: require.resolve('better-sqlite3'), path: this.path, synchronous: this.synchronous, acked: acked.buffer as SharedArrayBuffer, port: port2 };
+    // No loader in the writer: its source is plain JavaScript.
+    const worker = new Worker(WRITER_SOURCE, { eval: true, workerData: data, transferList: [port2], execArgv: [] });
+    worker.unref();
+    const w = { worker, port: port1, acked, exited: new Promise<void>((resolve) => worker.once('exit', () => resolve())) };
+    worker.on('error', (e) => this.fail(`the writer thread of ${this.path} failed: ${e.message}`));
+    void w.exited.then(() => this.closed || this.fail(`the writer thread of ${this.path} stopped`));
+    port1.on('message', (m: WriteAck) => this.onAck(m));
+    port1.unref();
+    return w;
+  }
+
+  private onAck(ack: WriteAck): void {
+    if (ack.error !== undefined) {
+      this.fail(`writing to ${this.path} failed: ${ack.error}`);
+      return;
     }
-    const commits = this.pendingCommits;
-    const blocks = this.pendingBlocks;
-    const snaps = this.pendingSnapshots;
+    this.ackedSeq = ack.seq;
+    while (this.inflight.length > 0 && this.inflight[0].seq <= ack.seq) {
+      const b = this.inflight.shift()!;
+      this.unwrittenCommits.splice(0, b.commits);
+      this.unwrittenSnapshots.splice(0, b.snapshots);
+      this.sent = { commits: this.sent.commits - b.commits, snapshots: this.sent.snapshots - b.snapshots };
+      for (const d of b.blocks) this.unwrittenBlocks.delete(d);
+    }
+    const ready = this.waiters.filter((x) => x.seq <= this.ackedSeq);
+    if (ready.length > 0) this.waiters = this.waiters.filter((x) => x.seq > this.ackedSeq);
+    if (this.inflight.length === 0) this.writer?.port.unref();
+    for (const x of ready) x.resolve();
+  }
+
+  /**
+   * After a failed write the log has a hole: nothing after it may be written (a later
+   * commit or snapshot would make a file that does not reopen). Every write fails alike.
+   */
+  private fail(message: string): void {
+    if (this.failure === undefined) this.failure = new GraphError('BACKEND', `SqliteBackend: ${message}`);
     const waiters = this.waiters;
-    this.pendingCommits = [];
-    this.pendingBlocks = new Map();
-    this.pendingSnapshots = [];
     this.waiters = [];
-    try {
-      if (commits.length > 0 || blocks.size > 0 || snaps.length > 0) {
-        this.db.transaction(() => {
-          for (const [d, b] of blocks) this.stmts.insBlock.run(Buffer.from(d, 'latin1'), b);
-          for (const c of commits) {
-            const bytes = Buffer.from(compactEntryJson(c), 'utf8');
-            this.stmts.insCommit.run(c.tx, Buffer.from(hashBlock(bytes), 'latin1'), bytes, c.tag === undefined ? null : (c.tag ?? ''));
-          }
-          for (const s of snaps) this.stmts.insSnap.run(s.tx, Buffer.from(s.root, 'latin1'));
-        })();
-      }
-    } catch (e) {
-      const err = new GraphError('BACKEND', `SqliteBackend: writing to ${this.path} failed: ${(e as Error).message}`, { cause: e });
-      this.failure = err;
-      for (const w of waiters) w.reject(err);
-      throw err;
-    }
-    for (const w of waiters) w.resolve();
+    this.inflight = [];
+    this.writer?.port.unref();
+    for (const x of waiters) x.reject(this.failure);
   }
 
   private read<T>(fn: () => T): T {

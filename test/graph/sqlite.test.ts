@@ -165,16 +165,16 @@ describe('SQLite backend', () => {
 
   it('after a failed write nothing more is written (no hole in the log, no snapshot of unwritten commits): the file reopens at the last durable commit', async () => {
     const file = join(dir, 's.db');
-    const backend = new SqliteBackend(file);
-    const a = new Store({ backend, snapshotEvery: 10 });
+    const a = new Store({ backend: new SqliteBackend(file), snapshotEvery: 10 });
     a.transact((tx) => void tx.addNode('one'));
     await a.sync();
-    const stmts = (backend as unknown as { stmts: { insCommit: { run: (...args: unknown[]) => unknown } } }).stmts;
-    const real = stmts.insCommit;
-    stmts.insCommit = { run: () => { throw new Error('disk I/O error (injected)'); } };
+    // The write fails in the database itself (the writer thread's connection meets it like a disk error).
+    const other = new Database(file);
+    other.exec("CREATE TRIGGER injected BEFORE INSERT ON commits BEGIN SELECT RAISE(ABORT, 'disk I/O error (injected)'); END");
     a.transact((tx) => void tx.addNode('two'));
     await expect(a.sync()).rejects.toMatchObject({ code: 'BACKEND', message: expect.stringMatching(/injected/) });
-    stmts.insCommit = real; // the disk recovers: still nothing more may be written
+    other.exec('DROP TRIGGER injected'); // the disk recovers: still nothing more may be written
+    other.close();
     a.transact((tx) => void tx.addNode('three'));
     await expect(a.sync()).rejects.toMatchObject({ code: 'BACKEND' });
     await expect(a.close()).rejects.toMatchObject({ code: 'BACKEND' }); // its head snapshot is not written either

@@ -222,7 +222,9 @@ export class WorkflowEngine {
   private readonly durable: boolean;
   /** Effects waiting for their commit (TxId `tx`) to be durable, in order. */
   private pendingEffects: { readonly tx: TxId; readonly run: () => void }[] = [];
-  private syncing = false;
+  private releaseScheduled = false;
+  /** The head TxId the last durability request covered. */
+  private requestedTx = 0;
   /** Every commit up to this TxId is durable. */
   private durableTx = 0;
   /** Set when the store could not make commits durable: no effect runs after it. */
@@ -254,7 +256,7 @@ export class WorkflowEngine {
     }
     this.durable = backend?.persistent ?? false;
     this.openedAt = this.store.headTx;
-    this.durableTx = this.store.headTx;
+    this.durableTx = this.requestedTx = this.store.headTx;
     this.ruleSet = buildRuleSet({ predicates: (name) => options.predicates.get(name) });
     const facts = {} as { [K in FactRule]: Rule };
     for (const [k, def] of Object.entries(this.ruleSet.facts) as [FactRule, (typeof this.ruleSet.facts)[FactRule]][]) facts[k] = compileRule(def);
@@ -627,28 +629,34 @@ export class WorkflowEngine {
     this.kickSync();
   }
 
+  /**
+   * Asks for the head to be made durable unless a request in flight covers it.
+   * Requests overlap: the backend writes in groups, and an effect runs as soon
+   * as the group that holds its commit is written, while later groups are.
+   */
   private kickSync(): void {
-    if (this.syncing || this.pendingEffects.length === 0) return;
-    this.syncing = true;
+    if (this.closed || this.storageError !== undefined) return;
     const upTo = this.store.headTx;
+    if (upTo <= this.requestedTx) {
+      // Covered by a request in flight, or already durable (then it runs on the next turn, as if requested).
+      if (upTo <= this.durableTx && !this.releaseScheduled) {
+        this.releaseScheduled = true;
+        setImmediate(() => {
+          this.releaseScheduled = false;
+          this.release();
+        });
+      }
+      return;
+    }
+    this.requestedTx = upTo;
     this.store.sync().then(
       () => {
-        this.syncing = false;
         if (upTo > this.durableTx) this.durableTx = upTo;
-        const ready: (() => void)[] = [];
-        const rest: { tx: TxId; run: () => void }[] = [];
-        for (const p of this.pendingEffects) {
-          if (p.tx <= this.durableTx) ready.push(p.run);
-          else rest.push(p);
-        }
-        this.pendingEffects = rest;
-        if (!this.closed) for (const run of ready) run();
-        this.kickSync();
+        this.release();
       },
       (err: unknown) => {
         // Nothing asked for by a commit that may not be on disk may run: stop effects.
-        this.syncing = false;
-        this.storageError = err;
+        this.storageError ??= err;
         this.pendingEffects = [];
         for (const [id, ws] of this.waiters) {
           this.waiters.delete(id);
@@ -656,6 +664,19 @@ export class WorkflowEngine {
         }
       },
     );
+  }
+
+  /** Runs the effects whose commits are durable, in order. */
+  private release(): void {
+    const ready: (() => void)[] = [];
+    const rest: { tx: TxId; run: () => void }[] = [];
+    for (const p of this.pendingEffects) {
+      if (p.tx <= this.durableTx) ready.push(p.run);
+      else rest.push(p);
+    }
+    if (ready.length === 0) return;
+    this.pendingEffects = rest;
+    if (!this.closed) for (const run of ready) run();
   }
 
   // ------------------------------------------------------------------ recovery
