@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/itonami.js');
 export const SEEDS = resolve(import.meta.dirname, '../../../shared/seed-workflows');
@@ -18,8 +19,16 @@ export function itonami(args: readonly string[], cwd: string, env: Record<string
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+const made: string[] = [];
+// Registered when a test file imports this module: that file's directories go when it ends.
+afterAll(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = 'itonami-cli-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 export function write(dir: string, name: string, text: string): string {
