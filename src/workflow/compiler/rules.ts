@@ -3,6 +3,8 @@ import type { Assignment, MatchView, Params, RuleDef, RuleEdge, RuleNode } from 
 import { compileExpression, classifyCondition } from '../ir/expression.ts';
 import type { CompiledExpression, ExecutionData } from '../ir/expression.ts';
 import { applyOutputMapping, resolveMapping } from '../ir/mapping.ts';
+import { InputValidationError } from '../ir/errors.ts';
+import { validateOutputs } from '../ir/inputs.ts';
 import type { IOSpec } from '../ir/types.ts';
 import { executionData, PropsMemo, updateData } from './execution-data.ts';
 import type { DataWriter } from './execution-data.ts';
@@ -325,6 +327,20 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     return next.outputs;
   };
 
+  /** What is wrong with the outputs `outputsOf(m)` fills (a required one missing, a wrong type), or null. */
+  const outputsProblem = (m: MatchView): string | null => {
+    const e = m.node('e');
+    const specs = (e.props.output_spec as unknown as IOSpec[] | undefined) ?? [];
+    if (specs.length === 0) return null;
+    try {
+      validateOutputs(specs, outputsOf(m), { workflowId: String(e.props.workflow_id) });
+      return null;
+    } catch (err) {
+      if (err instanceof InputValidationError) return err.message;
+      throw err;
+    }
+  };
+
   /**
    * The per-activity compensations of saga `ps`'s main flow, newest first,
    * except those a saga has already started (`undone`): a nested saga
@@ -376,6 +392,15 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     ],
     edges: [own('t', 'delete'), at('t', 's', 'delete')],
     nacs: [{ nodes: [{ var: 'x' }], edges: [{ var: 'xu', src: 't', dst: 'x', types: ['PARENT'] }] }],
+    guards: [{ vars: ['e'], test: (m) => outputsProblem(m) === null }],
+  });
+  // Declared outputs are a contract: a required one missing or one of the wrong type fails the execution.
+  def({
+    name: 'execution.outputs_invalid',
+    nodes: [{ ...E, props: { status: 'running' } }, { ...tok('t', 'done'), set: { phase: 'failed', error: (m) => failure('OUTPUT_INVALID', outputsProblem(m) ?? '') as unknown as Json } }, step('s')],
+    edges: [own('t'), at('t', 's')],
+    nacs: [{ nodes: [{ var: 'x' }], edges: [{ var: 'xu', src: 't', dst: 'x', types: ['PARENT'] }] }],
+    guards: [{ vars: ['e'], test: (m) => outputsProblem(m) !== null }],
   });
   def({
     name: 'execution.fail',

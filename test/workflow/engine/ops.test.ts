@@ -45,6 +45,19 @@ describe('seq and activity', () => {
     expect(done.outputs).toEqual({ v: 2 });
   });
 
+  it('declared outputs are a contract: a required one missing or one of the wrong type fails the execution with OUTPUT_INVALID naming them', async () => {
+    const outputs = [{ name: 'id', type: 'string', required: true }, { name: 'n', type: 'number' }, { name: 'ok', type: 'boolean', required: true }];
+    const bad = await runOnce(seq(act('a')), { a: ok({ n: 'three' }) }, { extra: { outputs } });
+    expect(bad.done.status).toBe('failed');
+    expect(bad.done.error).toMatchObject({ code: 'OUTPUT_INVALID' });
+    const message = (bad.done.error as { message: string }).message;
+    for (const part of ['missing required output "id" (string)', 'output "n" must be a number, got string', 'missing required output "ok"']) expect(message).toContain(part);
+    expect(bad.engine.getEventHistory(bad.id).map((e) => e.type)).toContain('WorkflowFailed');
+    // Filled as declared: completed; optional outputs may be absent.
+    const good = await runOnce(seq(act('a')), { a: ok({ id: 'x', ok: false }) }, { extra: { outputs } });
+    expect([good.done.status, good.done.outputs]).toEqual(['completed', { id: 'x', ok: false }]);
+  });
+
   it('a missing input path fails the step with IR_MAPPING before any attempt', async () => {
     const { done, calls } = await runOnce(seq(act('a', { input_mapping: { v: '$.steps.b.output' } }), act('b')), { a: ok(), b: ok() });
     expect(done.status).toBe('failed');
