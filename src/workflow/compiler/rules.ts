@@ -56,7 +56,8 @@ export type FactRule =
   | 'subworkflow.complete'
   | 'subworkflow.fail'
   | 'signal.buffer'
-  | 'execution.timeout_saga';
+  | 'execution.timeout_saga'
+  | 'execution.cancel_saga';
 
 // ---------------------------------------------------------------- pattern pieces
 
@@ -362,7 +363,7 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     nodes: [E, { ...tok('c', ['enter', 'active', 'done', 'failed', 'compensating']), set: { phase: 'cancelled' } }, tok('p', ['done', 'failed', 'cancelled'])],
     edges: [own('c'), up('c', 'p')],
     // After the workflow timeout every saga finishes compensating, even one whose parent has ended (saga.timeout_step).
-    guards: [{ vars: ['e', 'c'], test: (m) => !(get(m, 'c', 'phase') === 'compensating' && timingOut(m.node('e'))) }],
+    guards: [{ vars: ['e', 'c'], test: (m) => !(get(m, 'c', 'phase') === 'compensating' && stopping(m.node('e'))) }],
   });
   def({
     name: 'cancel.drop_wait',
@@ -406,7 +407,8 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     name: 'execution.fail',
     params: ['now'],
     nodes: [
-      { ...E, props: { status: 'running' }, set: { status: 'failed', error: (m) => get(m, 't', 'error') ?? null, ended_at: (_m, p) => p.now } },
+      // A cancelled execution whose sagas have compensated ends cancelled (its error says what was compensated).
+      { ...E, props: { status: 'running' }, set: { status: (m) => (typeof get(m, 'e', 'cancelled_at') === 'number' ? 'cancelled' : 'failed'), error: (m) => get(m, 't', 'error') ?? null, ended_at: (_m, p) => p.now } },
       { ...tok('t', 'failed'), action: 'delete' },
       step('s'),
     ],
@@ -592,14 +594,15 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     edges: [...dropChild('c', 's', 'p'), own('p'), at('p', 'ps'), link('cf', 'COMPENSATION', 'ps', 's')],
   });
 
-  // Workflow timeout with a saga running (execution.timeout_saga): every step that waits on an effect fails
-  // with WORKFLOW_TIMEOUT, so the sagas compensate as on any failure (innermost first) and the execution
-  // fails; compensation work (anything inside a compensating saga, by document path) runs on.
+  // Workflow timeout or cancel with a saga running (execution.timeout_saga, execution.cancel_saga): every
+  // step that waits on an effect fails with WORKFLOW_TIMEOUT or CANCELLED, so the sagas compensate as on
+  // any failure (innermost first) and the execution ends; compensation work (anything inside a
+  // compensating saga, by document path) runs on.
   def({
     name: 'saga.timeout_step',
     nodes: [
-      { ...E, where: timingOut },
-      { ...tok('t', 'active'), set: { phase: 'failed', error: (m) => failure('WORKFLOW_TIMEOUT', 'the workflow timed out', m.node('s')) as unknown as Json } },
+      { ...E, where: stopping },
+      { ...tok('t', 'active'), set: { phase: 'failed', error: (m) => stopFailure(m.node('e'), m.node('s')) as unknown as Json } },
       step('s'),
       { var: 'x', action: 'delete' },
     ],
@@ -910,6 +913,18 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
       // A saga's token has a child (its main flow, compensate task or compensation flow); a compensate task's token has none.
       edges: [own('p'), at('p', 'ps'), up('c', 'p')],
     },
+    // Cancel while a saga runs: as execution.timeout_saga, with `cancelled_at`; the execution ends cancelled.
+    'execution.cancel_saga': {
+      name: 'execution.cancel_saga',
+      params: ['now'],
+      nodes: [
+        { ...E, props: { status: 'running' }, where: (n) => !stopping(n), set: { cancelled_at: (_m, p) => p.now } },
+        tok('p', ['active', 'compensating']),
+        step('ps', 'saga'),
+        tok('c'),
+      ],
+      edges: [own('p'), at('p', 'ps'), up('c', 'p')],
+    },
     'signal.buffer': {
       name: 'signal.buffer',
       params: ['name', 'payload'],
@@ -929,9 +944,17 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
   return { internal: rules, facts };
 }
 
-/** A running execution whose workflow timeout has fired while a saga ran (execution.timeout_saga). */
-function timingOut(e: NodeRecord): boolean {
-  return e.props.status === 'running' && typeof e.props.timed_out_at === 'number';
+/**
+ * A running execution told to stop while a saga ran: its workflow timeout fired
+ * (execution.timeout_saga) or it was cancelled (execution.cancel_saga).
+ */
+function stopping(e: NodeRecord): boolean {
+  return e.props.status === 'running' && (typeof e.props.timed_out_at === 'number' || typeof e.props.cancelled_at === 'number');
+}
+
+/** Why a stopping execution's waiting steps fail: cancelled, else timed out. */
+function stopFailure(e: NodeRecord, s: NodeRecord): FailureData {
+  return typeof e.props.cancelled_at === 'number' ? failure('CANCELLED', 'the execution was cancelled', s) : failure('WORKFLOW_TIMEOUT', 'the workflow timed out', s);
 }
 
 /** Whether document path `path` is `prefix` or inside it. */
@@ -944,7 +967,8 @@ function endFact(name: FactRule, status: ExecutionStatus): RuleDef {
   return {
     name,
     params: ['now'],
-    nodes: [{ ...E, props: { status: 'running' }, set: { status, ended_at: (_m, p) => p.now } }, { ...tok('t'), set: { phase: 'cancelled' } }],
+    // Not while sagas compensate after a cancel or a timeout: compensation always runs to its end.
+    nodes: [{ ...E, props: { status: 'running' }, where: (n) => !stopping(n), set: { status, ended_at: (_m, p) => p.now } }, { ...tok('t'), set: { phase: 'cancelled' } }],
     edges: [own('t')],
     nacs: [{ nodes: [{ var: 'x' }], edges: [{ var: 'xu', src: 't', dst: 'x', types: ['PARENT'] }] }],
   };

@@ -447,9 +447,16 @@ export class WorkflowEngine {
     });
   }
 
-  /** Cancels a running execution: its tokens are cancelled and in-flight attempts aborted. */
+  /**
+   * Cancels a running execution. With a saga running, its waiting steps fail
+   * with CANCELLED and every running saga compensates, as on a failure; the
+   * execution then ends cancelled. Otherwise its tokens are cancelled and
+   * in-flight attempts aborted at once. False when it is not running, or is
+   * already compensating after a cancel or a timeout (compensation runs to its end).
+   */
   cancel(id: string): boolean {
-    return this.fact(id, 'execution.cancel', {}, { now: this.clock.now() });
+    const now = this.clock.now();
+    return this.fact(id, 'execution.cancel_saga', {}, { now }) || this.fact(id, 'execution.cancel', {}, { now });
   }
 
   /**

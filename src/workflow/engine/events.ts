@@ -146,11 +146,17 @@ const VIEWS: { readonly [rule: string]: View } = {
     const e = nodeAt(store, commit.tx, meta.match.e);
     return { ...base, type: 'WorkflowCompleted', outputs: e?.props.outputs === undefined ? null : inDeclaredOrder(e.props.outputs, e.props.output_spec) };
   },
-  'execution.fail': ({ meta, base, store, commit }) => ({ ...base, type: 'WorkflowFailed', error: nodeAt(store, commit.tx, meta.match.e)?.props.error ?? null }),
+  'execution.fail': ({ meta, base, store, commit }) => {
+    const e = nodeAt(store, commit.tx, meta.match.e);
+    // A cancel that let the sagas compensate ends here too.
+    return e?.props.status === 'cancelled' ? { ...base, type: 'WorkflowCancelled' } : { ...base, type: 'WorkflowFailed', error: e?.props.error ?? null };
+  },
   'execution.cancel': ({ base }) => ({ ...base, type: 'WorkflowCancelled' }),
   'execution.timeout': ({ base }) => ({ ...base, type: 'WorkflowTimedOut' }),
   // The sagas' CompensationStarted events follow from saga.main_failed.
   'execution.timeout_saga': ({ base }) => ({ ...base, type: 'WorkflowTimedOut' }),
+  // The execution's WorkflowCancelled event follows, once its sagas have compensated (execution.fail).
+  'execution.cancel_saga': () => undefined,
 };
 
 /**

@@ -1,0 +1,72 @@
+/** Cancel with sagas running: every running saga compensates, then the execution ends cancelled. */
+import { describe, expect, it } from 'vitest';
+import type { Strategy } from '../../../src/workflow/ir/index.ts';
+import { validateWorkflow } from '../../../src/workflow/ir/index.ts';
+import { act, engineWith, never, ok, settle, workflow } from './_helpers.ts';
+import type { Behaviour } from './_helpers.ts';
+
+const seq = (...strategies: Strategy[]): Strategy => ({ op: 'seq', strategies });
+const saga = (main_flow: Strategy, compensation: Strategy): Strategy => ({ op: 'saga', main_flow, compensation }) as Strategy;
+const wait = (duration: string): Strategy => ({ op: 'wait', condition: { type: 'timer', duration } }) as Strategy;
+
+/** Starts `strategy`, lets it reach its waits, cancels it and waits for its end. */
+async function cancelled(strategy: Strategy, behaviours: Record<string, Behaviour>) {
+  const env = engineWith(behaviours);
+  const id = env.engine.startWorkflow(workflow(strategy), {});
+  await settle();
+  const first = env.engine.cancel(id);
+  const second = env.engine.cancel(id);
+  const done = await env.engine.waitForCompletion(id);
+  expect(done.tokens).toEqual([]);
+  expect(env.engine.verifyReplay()).toBe(env.engine.store.headTx);
+  expect(env.engine.rebuildExecutionFromEvents(id)).toMatchObject({ status: done.status, error: done.error });
+  return { ...env, id, done, first, second };
+}
+
+describe('cancel with sagas', () => {
+  it('a saga mid-way compensates its completed activities in reverse order, then the execution ends cancelled', async () => {
+    const { done, calls, first, second, engine, id } = await cancelled(saga(seq(act('a', { compensate: 'ua' }), act('b', { compensate: 'ub' }), act('hang'), act('late')), act('comp')), {
+      a: ok(), b: ok(), hang: never(), late: ok(), ua: ok(), ub: ok(), comp: ok(),
+    });
+    expect([first, second]).toEqual([true, false]); // a second cancel does not cut the compensation short
+    expect(done.status).toBe('cancelled');
+    expect(done.error).toMatchObject({ code: 'CANCELLED', compensated: true });
+    expect(calls).toEqual(['a', 'b', 'hang', 'ub', 'ua', 'comp']);
+    const types = engine.getEventHistory(id).map((e) => e.type);
+    expect(types).toContain('CompensationStarted');
+    expect(types.at(-1)).toBe('WorkflowCancelled');
+    expect(types).not.toContain('WorkflowFailed');
+  });
+
+  it('nested sagas: inner first, then outer, each activity compensated once', async () => {
+    const inner = saga(seq(act('b', { compensate: 'ub' }), wait('PT1H')), act('innerComp'));
+    const { done, calls } = await cancelled(saga(seq(act('a', { compensate: 'ua' }), inner), act('outerComp')), {
+      a: ok(), b: ok(), ua: ok(), ub: ok(), innerComp: ok(), outerComp: ok(),
+    });
+    expect(done.status).toBe('cancelled');
+    expect(calls).toEqual(['a', 'b', 'ub', 'innerComp', 'ua', 'outerComp']);
+  });
+
+  it('without a running saga everything stops at once (the completed saga is not undone)', async () => {
+    const { done, calls, first } = await cancelled(seq(saga(act('a', { compensate: 'ua' }), act('c1')), wait('PT1H'), act('late')), { a: ok(), ua: ok(), c1: ok(), late: ok() });
+    expect(first).toBe(true);
+    expect(done.status).toBe('cancelled');
+    expect(done.error).toBeNull();
+    expect(calls).toEqual(['a']);
+  });
+
+  it("a parent that times out cancels its child, and the child's saga compensates", async () => {
+    const env = engineWith({ a: ok(), ua: ok(), comp: ok(), pcomp: ok() });
+    env.engine.registerWorkflow(validateWorkflow({ id: 'child', name: 'child', version: '1', strategy: saga(seq(act('a', { compensate: 'ua' }), wait('PT1H')), act('comp')) }));
+    const parent = workflow(saga({ op: 'subworkflow', workflow_ref: 'child' } as Strategy, act('pcomp')), { timeout: 'PT10M' });
+    const id = env.engine.startWorkflow(parent, {});
+    const done = await env.engine.waitForCompletion(id);
+    expect(done.error).toMatchObject({ code: 'WORKFLOW_TIMEOUT' });
+    const [kid] = env.engine.listExecutions({ workflowId: 'child' });
+    const child = await env.engine.waitForCompletion(kid.id);
+    expect(child.status).toBe('cancelled');
+    expect(child.error).toMatchObject({ code: 'CANCELLED', compensated: true });
+    expect([...env.calls].sort()).toEqual(['a', 'comp', 'pcomp', 'ua']);
+    expect(env.calls.indexOf('ua')).toBeLessThan(env.calls.indexOf('comp'));
+  });
+});
