@@ -38,6 +38,9 @@ export interface SqliteBackendOptions {
  * reads (a log is always read from a snapshot or its start). Entries of older
  * files, written as dag-cbor in full, read the same.
  */
+/** How long flushNow waits for a writer that makes no progress before it gives up on it. */
+const STALL_MS = 120_000;
+
 /** Commits queued that make a batch worth sending before the turn of the event loop ends. */
 const EAGER_BATCH = 16;
 
@@ -70,6 +73,7 @@ export class SqliteBackend implements Backend {
     snaps: BetterSqlite3.Statement;
   };
   private closed = false;
+  private closing: Promise<void> | undefined;
   /** The first write that failed: every later write fails with it. */
   private failure: GraphError | undefined = undefined;
 
@@ -232,8 +236,12 @@ export class SqliteBackend implements Backend {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    // A second call waits for the same close: the file is closed when either resolves.
+    return (this.closing ??= this.doClose());
+  }
+
+  private async doClose(): Promise<void> {
     try {
       this.flushNow();
     } finally {
@@ -265,11 +273,19 @@ export class SqliteBackend implements Backend {
         this.onAck(m.message as WriteAck);
         continue;
       }
-      if (Atomics.load(w.acked, 1) !== 0) this.fail(`the writer thread of ${this.path} stopped`);
+      if (Atomics.load(w.acked, 1) !== 0) {
+        this.fail(`the writer thread of ${this.path} stopped`);
+        break;
+      }
       const seen = Atomics.load(w.acked, 0);
-      // The writer posts its answer before it stores the seq: a seq beyond ours means a message is queued.
-      if (seen > this.ackedSeq) continue;
-      Atomics.wait(w.acked, 0, seen);
+      // The writer posts its answer before it stores its seq (as an int32, which wraps): another seq than
+      // the last one taken in means an answer is queued.
+      if (seen !== (this.ackedSeq | 0)) continue;
+      // A writer gone without a word (terminated, out of memory) must not block this thread for good.
+      if (Atomics.wait(w.acked, 0, seen, STALL_MS) === 'timed-out' && Atomics.load(w.acked, 0) === seen) {
+        this.fail(`the writer thread of ${this.path} did not answer for ${STALL_MS / 1000} s`);
+        break;
+      }
     }
     if (this.failure !== undefined) throw this.failure;
   }

@@ -119,4 +119,28 @@ describe('SQLite backend writer thread', () => {
     expect([...again.readCommits(1)].map((c) => c.tx)).toEqual([1]);
     await again.close();
   });
+
+  it('flushNow does not wait for a writer thread that died while it was not looking (its exit is not yet reported)', async () => {
+    const file = join(dir, 'died.db');
+    const b = new SqliteBackend(file);
+    b.append(entry(1));
+    await b.sync();
+    const w = (b as unknown as { writer: { port: { postMessage(m: unknown): void }; acked: Int32Array } }).writer;
+    w.port.postMessage(null); // not a batch: the writer throws and exits
+    const until = Date.now() + 10_000;
+    while (Atomics.load(w.acked, 1) === 0 && Date.now() < until); // without yielding: no exit event reaches this thread
+    b.append(entry(2));
+    expect(() => b.flushNow()).toThrow(/stopped/);
+    await expect(b.close()).rejects.toMatchObject({ code: 'BACKEND' });
+  });
+
+  it('two close() calls: both resolve once the file is closed', async () => {
+    const file = join(dir, 'close2.db');
+    const b = new SqliteBackend(file);
+    b.append(entry(1));
+    const order: string[] = [];
+    const db = (b as unknown as { db: { open: boolean } }).db;
+    await Promise.all([b.close().then(() => order.push(`first ${db.open}`)), b.close().then(() => order.push(`second ${db.open}`))]);
+    expect(order.sort()).toEqual(['first false', 'second false']);
+  });
 });

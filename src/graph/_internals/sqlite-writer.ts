@@ -39,10 +39,15 @@ export interface WriterData {
 export const WRITER_SOURCE = `
 'use strict';
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const acked = new Int32Array(workerData.acked);
+// First of all: a writer that stops for any reason (even loading its driver) wakes a main thread blocked in flushNow.
+process.on('exit', () => {
+  Atomics.store(acked, 1, 1);
+  Atomics.notify(acked, 0);
+});
 const { createHash } = require('node:crypto');
 const Database = require(workerData.driver);
 const { port } = workerData;
-const acked = new Int32Array(workerData.acked);
 let db;
 let write;
 try {
@@ -67,11 +72,6 @@ try {
   write = () => { throw e; };
 }
 let failed;
-// A writer that stops for any reason wakes a main thread blocked in flushNow.
-process.on('exit', () => {
-  Atomics.store(acked, 1, 1);
-  Atomics.notify(acked, 0);
-});
 port.on('message', (first) => {
   // Batches that arrived while the last one was being written join this one: one transaction, one fsync.
   const batches = [first];
@@ -84,7 +84,7 @@ port.on('message', (first) => {
       try { write(batches); } catch (e) { failed = String((e && e.message) || e); }
     }
     port.postMessage(failed === undefined ? { seq } : { seq, error: failed });
-    Atomics.store(acked, 0, seq);
+    Atomics.store(acked, 0, seq | 0);
     Atomics.notify(acked, 0);
   }
   if (close) {

@@ -93,6 +93,17 @@ export interface ExecutionFilter {
   readonly workflowId?: string;
 }
 
+/**
+ * Something the engine does once the commit `tx` that asked for it is durable:
+ * an effect (an attempt starts), or a report (`fail` given: a waitForCompletion
+ * settles, rejected if the write fails).
+ */
+interface PendingEffect {
+  readonly tx: TxId;
+  readonly run: () => void;
+  readonly fail?: (err: unknown) => void;
+}
+
 /** An attempt the engine started, or will start once the commit that scheduled it is durable. */
 class Inflight {
   aborted = false;
@@ -221,7 +232,7 @@ export class WorkflowEngine {
   /** True when the store is durable: effects then wait for the commit that asked for them to be on disk. */
   private readonly durable: boolean;
   /** Effects waiting for their commit (TxId `tx`) to be durable, in order. */
-  private pendingEffects: { readonly tx: TxId; readonly run: () => void }[] = [];
+  private pendingEffects: PendingEffect[] = [];
   private releaseScheduled = false;
   /** The head TxId the last durability request covered. */
   private requestedTx = 0;
@@ -416,10 +427,11 @@ export class WorkflowEngine {
     if (s === undefined) return Promise.reject(new EngineError('UNKNOWN_EXECUTION', `WorkflowEngine.waitForCompletion: no execution "${id}"`));
     if (this.storageError !== undefined) return Promise.reject(this.storageError);
     if (this.faults.has(id) && !TERMINAL.has(s.status)) return Promise.reject(this.faults.get(id));
+    if (this.closed && !TERMINAL.has(s.status)) return Promise.reject(new EngineError('ENGINE_CLOSED', `WorkflowEngine.waitForCompletion: the engine is closed and "${id}" is running`));
     if (TERMINAL.has(s.status)) {
       if (!this.durable) return Promise.resolve(s);
       if (this.closed) return this.store.sync().then(() => s);
-      return new Promise((resolve) => this.afterDurable(() => resolve(s)));
+      return new Promise((resolve, reject) => this.afterDurable(() => resolve(s), reject));
     }
     return new Promise((resolve, reject) => {
       let handle: TimerHandle | undefined;
@@ -608,7 +620,14 @@ export class WorkflowEngine {
    */
   close(): Promise<void> {
     this.closed = true;
+    // Effects not yet started are dropped; reports (a waitForCompletion) settle once the last write does.
+    const reports = this.pendingEffects.filter((p) => p.fail !== undefined);
     this.pendingEffects = [];
+    // Executions still running will not end in this engine: whoever waits for one is told.
+    for (const [id, ws] of this.waiters) {
+      this.waiters.delete(id);
+      for (const w of ws) w.reject(new EngineError('ENGINE_CLOSED', `WorkflowEngine.waitForCompletion: the engine was closed while "${id}" was running`));
+    }
     for (const live of this.liveExecs.values()) {
       for (const a of live.armed.values()) this.clock.clearTimer(a.handle);
       live.armed.clear();
@@ -616,7 +635,16 @@ export class WorkflowEngine {
     }
     // The file is closed even when the last writes failed; the failure is still reported.
     const closeStore = (): Promise<void> => (this.durable ? this.store.close() : Promise.resolve());
-    return this.store.sync().then(closeStore, (err: unknown) => closeStore().then(() => Promise.reject(err), () => Promise.reject(err)));
+    return this.store.sync().then(
+      () => {
+        for (const p of reports) p.run();
+        return closeStore();
+      },
+      (err: unknown) => {
+        for (const p of reports) p.fail!(err);
+        return closeStore().then(() => Promise.reject(err), () => Promise.reject(err));
+      },
+    );
   }
 
   // ------------------------------------------------------------------ durability
@@ -626,13 +654,14 @@ export class WorkflowEngine {
    * on a durable one after a `sync()` that covers the head (one sync serves
    * every effect queued meanwhile: group commit).
    */
-  private afterDurable(run: () => void): void {
+  private afterDurable(run: () => void, fail?: (err: unknown) => void): void {
     if (!this.durable) {
       run();
       return;
     }
-    if (this.closed || this.storageError !== undefined) return;
-    this.pendingEffects.push({ tx: this.store.headTx, run });
+    if (this.storageError !== undefined) return fail?.(this.storageError);
+    if (this.closed) return fail?.(new EngineError('ENGINE_CLOSED', 'WorkflowEngine: the engine was closed before this could be reported'));
+    this.pendingEffects.push({ tx: this.store.headTx, run, fail });
     this.kickSync();
   }
 
@@ -664,7 +693,9 @@ export class WorkflowEngine {
       (err: unknown) => {
         // Nothing asked for by a commit that may not be on disk may run: stop effects.
         this.storageError ??= err;
+        const reports = this.pendingEffects;
         this.pendingEffects = [];
+        for (const p of reports) p.fail?.(err);
         for (const [id, ws] of this.waiters) {
           this.waiters.delete(id);
           for (const w of ws) w.reject(err);
@@ -676,7 +707,7 @@ export class WorkflowEngine {
   /** Runs the effects whose commits are durable, in order. */
   private release(): void {
     const ready: (() => void)[] = [];
-    const rest: { tx: TxId; run: () => void }[] = [];
+    const rest: PendingEffect[] = [];
     for (const p of this.pendingEffects) {
       if (p.tx <= this.durableTx) ready.push(p.run);
       else rest.push(p);
@@ -925,9 +956,14 @@ export class WorkflowEngine {
         const snap = readExecution(head, execId)!;
         this.waiters.delete(execId);
         // The end is reported only once the commit that made it is durable.
-        this.afterDurable(() => {
-          for (const w of ws) w.resolve(snap);
-        });
+        this.afterDurable(
+          () => {
+            for (const w of ws) w.resolve(snap);
+          },
+          (err) => {
+            for (const w of ws) w.reject(err);
+          },
+        );
       }
     }
   }

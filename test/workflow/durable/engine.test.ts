@@ -128,19 +128,25 @@ class GatedBackend implements Backend {
   readonly name = 'gated';
   readonly persistent = true;
   private readonly inner = new MemoryBackend();
-  private gates: (() => void)[] = [];
+  private gates: { resolve(): void; reject(e: unknown): void }[] = [];
   open = false;
   append(entry: CommitEntry): void {
     this.inner.append(entry);
   }
   sync(): Promise<void> {
     if (this.open) return Promise.resolve();
-    return new Promise((r) => this.gates.push(r));
+    return new Promise((resolve, reject) => this.gates.push({ resolve, reject }));
   }
   release(): void {
     const g = this.gates;
     this.gates = [];
-    for (const r of g) r();
+    for (const x of g) x.resolve();
+  }
+  /** The writes waited on fail (a disk error). */
+  failWrites(err: unknown): void {
+    const g = this.gates;
+    this.gates = [];
+    for (const x of g) x.reject(err);
   }
   readCommits(fromTx: number): Iterable<CommitEntry> {
     return this.inner.readCommits(fromTx);
@@ -209,6 +215,43 @@ describe('effects wait for durability', () => {
     await until(() => ended);
     backend.open = true;
     await engine.close();
+  });
+
+  /** Runs SEQ3 until its end is in the graph, the commit that made it not yet written. */
+  async function endedNotWritten(): Promise<{ backend: GatedBackend; engine: WorkflowEngine; id: string }> {
+    const backend = new GatedBackend();
+    const engine = WorkflowEngine.builder().withBackend(backend).withClock(new VirtualClock()).withActivities(recorder({ inc, slow: inc }).registry).build();
+    engine.registerWorkflow(SEQ3);
+    const id = engine.startWorkflow('seq3', { n: 1 });
+    while (engine.getExecution(id)!.status === 'running') {
+      backend.release();
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    return { backend, engine, id };
+  }
+
+  it('a waitForCompletion whose ending commit cannot be written rejects with the storage error, as does every later one', async () => {
+    const { backend, engine, id } = await endedNotWritten();
+    const waiting = engine.waitForCompletion(id);
+    const disk = new Error('disk I/O error (injected)');
+    backend.failWrites(disk);
+    await expect(waiting).rejects.toBe(disk);
+    await expect(engine.waitForCompletion(id)).rejects.toBe(disk);
+    backend.open = true;
+    await engine.close().catch(() => undefined);
+  });
+
+  it('close settles every waitForCompletion: an end being written resolves once written, a running execution rejects with ENGINE_CLOSED', async () => {
+    const { backend, engine, id } = await endedNotWritten();
+    const ending = engine.waitForCompletion(id);
+    const other = engine.startWorkflow('seq3', { n: 2 });
+    const running = engine.waitForCompletion(other);
+    const closed = engine.close();
+    await expect(running).rejects.toMatchObject({ code: 'ENGINE_CLOSED' });
+    backend.release();
+    await expect(ending).resolves.toMatchObject({ status: 'completed' });
+    await closed;
+    await expect(engine.waitForCompletion(other)).rejects.toMatchObject({ code: 'ENGINE_CLOSED' });
   });
 });
 
