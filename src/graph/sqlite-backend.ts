@@ -20,17 +20,23 @@ export interface SqliteBackendOptions {
   durability?: 'full' | 'off';
 }
 
+/** How long flushNow waits for a writer that makes no progress before it gives up on it. */
+const STALL_MS = 120_000;
+
+/** Commits queued that make a batch worth sending before the turn of the event loop ends. */
+const EAGER_BATCH = 16;
+
 /**
  * The durable embedded backend: one SQLite file in WAL mode holding blocks,
  * the commit log and the snapshot index.
  *
  * Group commit: `append` and `putBlock` only queue; the queue goes to a writer
- * thread on the next turn of the event loop, which writes it in one SQLite
- * transaction (with any batches that arrived while it was busy), and `sync()`
- * resolves once that transaction is on disk. The fsync runs beside the main
- * thread, not in it. Every
- * commit and block is stored with enough to check it when read back: blocks
- * by their sha2-256 digest, log entries with their own digest.
+ * thread on the next turn of the event loop (or once 16 commits wait), which
+ * writes it in one SQLite transaction with any batches that arrived while it
+ * was busy, and `sync()` resolves once that transaction is on disk. The fsync
+ * runs beside the main thread, not in it. Every commit and block is stored
+ * with enough to check it when read back: blocks by their sha2-256 digest, log
+ * entries with their own digest.
  *
  * Log entries are compact JSON (`compactEntryJson`, the form the distributed
  * log writes too): an update carries the record after it, a drop only the id.
@@ -38,12 +44,6 @@ export interface SqliteBackendOptions {
  * reads (a log is always read from a snapshot or its start). Entries of older
  * files, written as dag-cbor in full, read the same.
  */
-/** How long flushNow waits for a writer that makes no progress before it gives up on it. */
-const STALL_MS = 120_000;
-
-/** Commits queued that make a batch worth sending before the turn of the event loop ends. */
-const EAGER_BATCH = 16;
-
 export class SqliteBackend implements Backend {
   readonly name = 'sqlite';
   readonly persistent = true;
