@@ -358,12 +358,39 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
   const def = (r: RuleDef): RuleDef => (rules.push(r), r);
 
   // ---- cancellation: a token whose parent has finished is cancelled, its task or timer dropped, then it is reaped.
+  // A saga that is running or compensating is not cancelled with the step around it: saga.cancelled starts
+  // its compensation at once (its main flow is dropped by saga.drop_main), and only once it has compensated
+  // is it cancelled (as a failed token) and reaped. A main flow that has just ended is left to
+  // saga.main_done / saga.main_failed.
+  def({
+    name: 'saga.cancelled',
+    nodes: [
+      E,
+      {
+        ...tok('s', 'active'),
+        set: {
+          phase: 'compensating',
+          error: (m) => failure('CANCELLED', 'saga: the step around it ended first', m.node('ps')) as unknown as Json,
+          pending: (m) => pendingOf(m),
+          flow: false,
+        },
+      },
+      step('ps', 'saga'),
+      tok('p', ['done', 'failed', 'cancelled']),
+    ],
+    edges: [own('s'), at('s', 'ps'), up('s', 'p')],
+    nacs: [{ nodes: [tok('d', ['done', 'failed'])], edges: [{ var: 'd_up', src: 'd', dst: 's', types: ['PARENT'] }] }],
+  });
+  def({
+    name: 'saga.drop_main',
+    nodes: [E, { ...tok('c', ['enter', 'active', 'done', 'failed']), set: { phase: 'cancelled' } }, step('ms'), tok('s', 'compensating'), step('ps', 'saga')],
+    edges: [own('c'), at('c', 'ms'), up('c', 's'), at('s', 'ps'), link('mm', 'MAIN', 'ps', 'ms')],
+  });
   def({
     name: 'cancel.propagate',
-    nodes: [E, { ...tok('c', ['enter', 'active', 'done', 'failed', 'compensating']), set: { phase: 'cancelled' } }, tok('p', ['done', 'failed', 'cancelled'])],
-    edges: [own('c'), up('c', 'p')],
-    // After the workflow timeout every saga finishes compensating, even one whose parent has ended (saga.timeout_step).
-    guards: [{ vars: ['e', 'c'], test: (m) => !(get(m, 'c', 'phase') === 'compensating' && stopping(m.node('e'))) }],
+    nodes: [E, { ...tok('c', ['enter', 'active', 'done', 'failed', 'compensating']), set: { phase: 'cancelled' } }, step('cs'), tok('p', ['done', 'failed', 'cancelled'])],
+    edges: [own('c'), at('c', 'cs'), up('c', 'p')],
+    guards: [{ vars: ['c', 'cs'], test: (m) => !(get(m, 'cs', 'op') === 'saga' && (get(m, 'c', 'phase') === 'active' || get(m, 'c', 'phase') === 'compensating')) }],
   });
   def({
     name: 'cancel.drop_wait',

@@ -140,6 +140,13 @@ const VIEWS: { readonly [rule: string]: View } = {
     step: meta.match.ps,
     error: nodeAt(store, commit.tx, meta.match.p)?.props.error ?? null,
   }),
+  // A saga cancelled with the step around it compensates too (saga.cancelled).
+  'saga.cancelled': ({ meta, base, store, commit }) => ({
+    ...base,
+    type: 'CompensationStarted',
+    step: meta.match.ps,
+    error: nodeAt(store, commit.tx, meta.match.s)?.props.error ?? null,
+  }),
   'saga.compensation_done': ({ meta, base }) => ({ ...base, type: 'CompensationCompleted', step: meta.match.ps, compensated: true }),
   'saga.compensation_failed': ({ meta, base }) => ({ ...base, type: 'CompensationCompleted', step: meta.match.ps, compensated: false }),
   'execution.complete': ({ meta, base, store, commit }) => {

@@ -2,12 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Strategy } from '../../../src/workflow/ir/index.ts';
 import { validateWorkflow } from '../../../src/workflow/ir/index.ts';
-import { act, engineWith, never, ok, settle, workflow } from './_helpers.ts';
+import { act, engineWith, fail, never, ok, settle, workflow } from './_helpers.ts';
 import type { Behaviour } from './_helpers.ts';
 
 const seq = (...strategies: Strategy[]): Strategy => ({ op: 'seq', strategies });
 const saga = (main_flow: Strategy, compensation: Strategy): Strategy => ({ op: 'saga', main_flow, compensation }) as Strategy;
 const wait = (duration: string): Strategy => ({ op: 'wait', condition: { type: 'timer', duration } }) as Strategy;
+const par = (completion_condition: string, ...branches: Strategy[]): Strategy => ({ op: 'parallel', completion_condition, branches }) as Strategy;
 
 /** Starts `strategy`, lets it reach its waits, cancels it and waits for its end. */
 async function cancelled(strategy: Strategy, behaviours: Record<string, Behaviour>) {
@@ -68,5 +69,35 @@ describe('cancel with sagas', () => {
     expect(child.error).toMatchObject({ code: 'CANCELLED', compensated: true });
     expect([...env.calls].sort()).toEqual(['a', 'comp', 'pcomp', 'ua']);
     expect(env.calls.indexOf('ua')).toBeLessThan(env.calls.indexOf('comp'));
+  });
+
+  it('the losing saga of a parallel any compensates what it completed before the parallel ends', async () => {
+    const env = engineWith({ a: ok(), x: ok(), ua: ok(), comp: ok() });
+    const id = env.engine.startWorkflow(workflow(par('any', seq(wait('PT1M'), act('x')), saga(seq(act('a', { compensate: 'ua' }), wait('PT1H')), act('comp')))), {});
+    const done = await env.engine.waitForCompletion(id);
+    expect(done.status).toBe('completed');
+    expect(env.calls).toEqual(['a', 'x', 'ua', 'comp']);
+    expect(env.engine.getEventHistory(id).map((e) => e.type)).toContain('CompensationStarted');
+    expect(done.tokens).toEqual([]);
+    expect(env.engine.verifyReplay()).toBe(env.engine.store.headTx);
+  });
+
+  it('a saga whose sibling fails a parallel all compensates; the execution fails with the sibling\'s error', async () => {
+    const env = engineWith({ a: ok(), f: fail('F'), ua: ok(), comp: ok() });
+    const id = env.engine.startWorkflow(workflow(par('all', seq(wait('PT1M'), act('f')), saga(seq(act('a', { compensate: 'ua' }), wait('PT1H')), act('comp')))), {});
+    const done = await env.engine.waitForCompletion(id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ code: 'F' });
+    expect(env.calls).toEqual(['a', 'f', 'ua', 'comp']);
+  });
+
+  it('a saga already compensating when the step around it ends finishes its compensation first', async () => {
+    const env = engineWith({ a: ok(), f: fail('F'), x: ok(), ua: ok(), comp: ok() });
+    const slowComp = seq(wait('PT10M'), act('comp'));
+    const id = env.engine.startWorkflow(workflow(par('any', seq(wait('PT1M'), act('x')), saga(seq(act('a', { compensate: 'ua' }), act('f')), slowComp))), {});
+    const done = await env.engine.waitForCompletion(id);
+    expect(done.status).toBe('completed');
+    expect(env.calls).toEqual(['a', 'f', 'ua', 'x', 'comp']);
+    expect(done.endedAt).toBeGreaterThanOrEqual(600_000);
   });
 });
