@@ -414,7 +414,8 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     name: 'execution.complete',
     params: ['now'],
     nodes: [
-      { ...E, props: { status: 'running' }, set: { status: 'completed', outputs: (m) => outputsOf(m), ended_at: (_m, p) => p.now } },
+      // A cancel accepted while only compensation was left to run still ends the execution cancelled.
+      { ...E, props: { status: 'running' }, set: { status: (m) => (typeof get(m, 'e', 'cancelled_at') === 'number' ? 'cancelled' : 'completed'), outputs: (m) => outputsOf(m), ended_at: (_m, p) => p.now } },
       { ...tok('t', 'done'), action: 'delete' },
       step('s'),
     ],
@@ -448,6 +449,8 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     name: 'step.next',
     nodes: [E, { ...tok('c', 'done'), set: { phase: 'enter' } }, step('s'), step('n'), tok('p', 'active')],
     edges: [own('c'), at('c', 's', 'delete'), link('nx', 'NEXT', 's', 'n'), up('c', 'p'), { var: 'c_at2', action: 'create', src: 'c', dst: 'n', type: 'AT' }],
+    // The token moves on only once its children are gone (a losing saga branch compensating, say).
+    nacs: [{ nodes: [{ var: 'x' }], edges: [{ var: 'xu', src: 'x', dst: 'c', types: ['PARENT'] }] }],
   });
   def({
     name: 'child.done',

@@ -151,6 +151,7 @@ const VIEWS: { readonly [rule: string]: View } = {
   'saga.compensation_failed': ({ meta, base }) => ({ ...base, type: 'CompensationCompleted', step: meta.match.ps, compensated: false }),
   'execution.complete': ({ meta, base, store, commit }) => {
     const e = nodeAt(store, commit.tx, meta.match.e);
+    if (e?.props.status === 'cancelled') return { ...base, type: 'WorkflowCancelled' };
     return { ...base, type: 'WorkflowCompleted', outputs: e?.props.outputs === undefined ? null : inDeclaredOrder(e.props.outputs, e.props.output_spec) };
   },
   'execution.fail': ({ meta, base, store, commit }) => {

@@ -120,6 +120,33 @@ function model(t: Tree, names: Iterator<string>): Result {
   }
 }
 
+/** The activities inside compensation flows, named as `build` names them (document order). */
+function compensationWork(t: Tree): Set<string> {
+  const out = new Set<string>();
+  let n = 0;
+  const walk = (x: Tree, inComp: boolean): void => {
+    switch (x.op) {
+      case 'activity':
+        if (inComp) out.add(`a${n}`);
+        n++;
+        return;
+      case 'seq':
+      case 'parallel':
+        x.children.forEach((c) => walk(c, inComp));
+        return;
+      case 'decision':
+        x.children.forEach((c) => walk(c, inComp));
+        if (x.dflt !== null) walk(x.dflt, inComp);
+        return;
+      case 'saga':
+        walk(x.main, inComp);
+        walk(x.comp, true);
+    }
+  };
+  walk(t, false);
+  return out;
+}
+
 function skip(t: Tree, names: Iterator<string>): void {
   switch (t.op) {
     case 'activity':
@@ -180,6 +207,36 @@ describe('engine vs reference model', () => {
           if (expected.must.has(name) && o === 'exhaust') expect(n).toBe(3);
         }
         // Each completed activity is compensated at most once (nested sagas included), a failed one never.
+        for (const [name, o] of acts) {
+          const undone = env.calls.filter((c) => c === `u${name}`).length;
+          expect(undone).toBeLessThanOrEqual(1);
+          if (undone > 0) expect(o === 'ok' || o === 'flaky').toBe(true);
+        }
+        expect(done.tokens).toEqual([]);
+        expect(env.engine.verifyReplay()).toBe(env.engine.store.headTx);
+      }),
+      { numRuns: 60 },
+    );
+  }, 120_000);
+
+  it('cancelled at a random moment: it ends cancelled, or as the model says if it ended first; nothing is left, nothing compensated twice, and the log replays', async () => {
+    await fc.assert(
+      fc.asyncProperty(tree, fc.nat({ max: 6 }), async (t, turns) => {
+        const acts = new Map<string, Outcome>();
+        const strategy = build(t, acts);
+        const env = engineWith(Object.fromEntries([...acts].flatMap(([n, o]) => [[n, behaviour(o)], [`u${n}`, behaviour('ok')]])));
+        const id = env.engine.startWorkflow(workflow(strategy, { retry_policy: { initial_interval: 'PT1S', maximum_attempts: 3 } }), {});
+        for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
+        const callsAtCancel = env.calls.length;
+        const cancelled = env.engine.cancel(id);
+        const done = await env.engine.waitForCompletion(id);
+        const expected = model(t, acts.keys());
+        if (cancelled) {
+          expect(done.status).toBe('cancelled');
+          // After the cancel only compensation work starts: per-activity compensations and compensation flows.
+          const comp = compensationWork(t);
+          for (const name of env.calls.slice(callsAtCancel)) expect(name.startsWith('u') || comp.has(name), `${name} started after the cancel`).toBe(true);
+        } else expect(done.status).toBe(expected.ok ? 'completed' : 'failed');
         for (const [name, o] of acts) {
           const undone = env.calls.filter((c) => c === `u${name}`).length;
           expect(undone).toBeLessThanOrEqual(1);

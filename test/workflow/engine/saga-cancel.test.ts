@@ -100,4 +100,27 @@ describe('cancel with sagas', () => {
     expect(env.calls).toEqual(['a', 'f', 'ua', 'x', 'comp']);
     expect(done.endedAt).toBeGreaterThanOrEqual(600_000);
   });
+
+  it('the step after a parallel whose losing saga compensates starts once that saga is done, and its failure is not reported to it', async () => {
+    const env = engineWith({ a: ok(), x: ok(), ua: ok(), comp: ok(), next: ok() });
+    const st = seq(par('any', seq(wait('PT1M'), act('x')), saga(seq(act('a', { compensate: 'ua' }), wait('PT1H')), act('comp'))), act('next'));
+    const id = env.engine.startWorkflow(workflow(st), {});
+    const done = await env.engine.waitForCompletion(id);
+    expect([done.status, done.error]).toEqual(['completed', null]);
+    expect(env.calls).toEqual(['a', 'x', 'ua', 'comp', 'next']);
+  });
+
+  it('cancel() that returned true ends the execution cancelled, even when only compensation was left to run', async () => {
+    // The compensation's attempt takes 50 real ms: in flight, the virtual clock stays put.
+    const slow: Behaviour = () => new Promise((r) => setTimeout(() => r({}), 50));
+    const env = engineWith({ a: ok(), x: ok(), ua: ok(), comp: slow });
+    const id = env.engine.startWorkflow(workflow(par('any', seq(wait('PT1M'), act('x')), saga(seq(act('a', { compensate: 'ua' }), wait('PT1H')), act('comp')))), {});
+    const ended = env.engine.waitForCompletion(id); // the virtual clock moves while someone waits
+    while (!env.calls.includes('comp')) await settle();
+    expect(env.engine.cancel(id)).toBe(true); // the losing saga is compensating: it finishes, then the execution ends
+    const done = await ended;
+    expect(done.status).toBe('cancelled');
+    expect(env.calls).toEqual(['a', 'x', 'ua', 'comp']);
+    expect(env.engine.getEventHistory(id).at(-1)?.type).toBe('WorkflowCancelled');
+  });
 });
