@@ -85,8 +85,9 @@ describe('rule set', () => {
     expect(needs.get('seq.enter')).toEqual([{ phases: ['enter'], ops: ['seq'], root: null, kids: null, next: null }]);
     // Deleted in DPO mode with no PARENT edge deleted: a root token without children (dangling condition).
     expect(needs.get('execution.complete')).toEqual([{ phases: ['done'], ops: null, root: true, kids: false, next: null }]);
+    // Its NAC: the token moves on only without child tokens.
     expect(needs.get('step.next')).toEqual([
-      { phases: ['done'], ops: null, root: false, kids: null, next: true },
+      { phases: ['done'], ops: null, root: false, kids: false, next: true },
       { phases: ['active'], ops: null, root: null, kids: true, next: null },
     ]);
     expect(needs.get('child.done')).toEqual([
