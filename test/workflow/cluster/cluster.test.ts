@@ -8,7 +8,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { ActivityRegistry, FunctionActivity, WorkflowEngine } from '../../../src/workflow/index.ts';
 import { Store, plainEntry } from '../../../src/graph/index.ts';
 import { ClusterError, DistributedEngine, RoundRobinBalancer } from '../../../src/workflow/cluster/index.ts';
@@ -478,6 +478,8 @@ describe.skipIf(PG_URL === undefined)('cluster on PostgreSQL', () => {
     const { schema, url, spec } = fresh('pgrestart');
     const engine = await DistributedEngine.builder().withStorage(spec).withWorkflow(seq3(10)).build();
     const workers = ['r1', 'r2'].map((id) => startWorker(url, id, ['--lease-ms', '3000', '--drain-ms', '3000']));
+    // A rare failure must explain itself: the workers' own logs go with it.
+    onTestFailed(() => console.log(`PostgreSQL restart test failed; worker logs:\n${workers.map((w) => w.log.join('')).join('\n---\n')}`));
     try {
       await until('2 workers alive', async () => (await aliveNodes(engine)).length === 2);
       const ids = await engine.submitDistributedWorkflows('sleepy3', Array.from({ length: 300 }, (_, v) => ({ v })));
