@@ -118,7 +118,7 @@ export function deliverCommands(program: Command, action: Action): void {
     }),
   );
 
-  options(program.command('cancel').description('cancel a running execution: its tokens are cancelled, attempts in flight aborted').argument('<id>', 'execution id')).action(
+  options(program.command('cancel').description('cancel a running execution: with a saga running, its sagas compensate first; otherwise its tokens are cancelled and attempts in flight aborted').argument('<id>', 'execution id')).action(
     (id: string, opts: DeliverOptions) =>
       action(async () => {
         const { engine, keys, settle } = await openWithWorkflows('cancel', opts);
@@ -128,8 +128,11 @@ export function deliverCommands(program: Command, action: Action): void {
           return ExitCode.WORKFLOW_FAILED;
         }
         requireRegistered(s, keys);
-        engine.cancel(id);
-        const out = opts.wait ? (await settle([id])).map((x) => line(engine, x)) : [`execution ${id} cancelled (tx ${engine.store.headTx})`];
+        if (!engine.cancel(id)) {
+          await finish(engine, [`execution ${id} is already compensating after a cancel or a timeout; its compensation runs to its end`]);
+          return ExitCode.WORKFLOW_FAILED;
+        }
+        const out = opts.wait ? (await settle([id])).map((x) => line(engine, x)) : [`execution ${id} cancelled (tx ${engine.store.headTx}); a running saga compensates first`];
         await finish(engine, out);
         return ExitCode.OK;
       }),
