@@ -120,50 +120,39 @@ function model(t: Tree, names: Iterator<string>): Result {
   }
 }
 
-/** The activities inside compensation flows, named as `build` names them (document order). */
+/** Visits the activity leaves in document order (the order `build` names them), saying which lie in a compensation flow. */
+function leaves(t: Tree, visit: (inCompensation: boolean) => void, inComp = false): void {
+  switch (t.op) {
+    case 'activity':
+      visit(inComp);
+      return;
+    case 'seq':
+    case 'parallel':
+      t.children.forEach((c) => leaves(c, visit, inComp));
+      return;
+    case 'decision':
+      t.children.forEach((c) => leaves(c, visit, inComp));
+      if (t.dflt !== null) leaves(t.dflt, visit, inComp);
+      return;
+    case 'saga':
+      leaves(t.main, visit, inComp);
+      leaves(t.comp, visit, true);
+  }
+}
+
+/** The activities inside compensation flows, by the names `build` gives them. */
 function compensationWork(t: Tree): Set<string> {
   const out = new Set<string>();
   let n = 0;
-  const walk = (x: Tree, inComp: boolean): void => {
-    switch (x.op) {
-      case 'activity':
-        if (inComp) out.add(`a${n}`);
-        n++;
-        return;
-      case 'seq':
-      case 'parallel':
-        x.children.forEach((c) => walk(c, inComp));
-        return;
-      case 'decision':
-        x.children.forEach((c) => walk(c, inComp));
-        if (x.dflt !== null) walk(x.dflt, inComp);
-        return;
-      case 'saga':
-        walk(x.main, inComp);
-        walk(x.comp, true);
-    }
-  };
-  walk(t, false);
+  leaves(t, (inComp) => {
+    if (inComp) out.add(`a${n}`);
+    n++;
+  });
   return out;
 }
 
 function skip(t: Tree, names: Iterator<string>): void {
-  switch (t.op) {
-    case 'activity':
-      names.next();
-      return;
-    case 'seq':
-    case 'parallel':
-      t.children.forEach((c) => skip(c, names));
-      return;
-    case 'decision':
-      t.children.forEach((c) => skip(c, names));
-      if (t.dflt !== null) skip(t.dflt, names);
-      return;
-    case 'saga':
-      skip(t.main, names);
-      skip(t.comp, names);
-  }
+  leaves(t, () => void names.next());
 }
 
 function behaviour(o: Outcome): Behaviour {
