@@ -175,14 +175,31 @@ function behaviour(o: Outcome): Behaviour {
   }
 }
 
+/** Builds and starts `t`; every activity `a<k>` behaves as drawn, its compensation `ua<k>` succeeds. */
+function start(t: Tree) {
+  const acts = new Map<string, Outcome>();
+  const strategy = build(t, acts);
+  const env = engineWith(Object.fromEntries([...acts].flatMap(([n, o]) => [[n, behaviour(o)], [`u${n}`, behaviour('ok')]])));
+  const id = env.engine.startWorkflow(workflow(strategy, { retry_policy: { initial_interval: 'PT1S', maximum_attempts: 3 } }), {});
+  return { acts, env, id };
+}
+
+/** Each completed activity is compensated at most once (nested sagas included), a failed one never; no token is left; the log replays. */
+function compensatedOnceAndReplays(acts: Map<string, Outcome>, env: ReturnType<typeof start>['env'], done: { tokens: unknown }): void {
+  for (const [name, o] of acts) {
+    const undone = env.calls.filter((c) => c === `u${name}`).length;
+    expect(undone).toBeLessThanOrEqual(1);
+    if (undone > 0) expect(o === 'ok' || o === 'flaky').toBe(true);
+  }
+  expect(done.tokens).toEqual([]);
+  expect(env.engine.verifyReplay()).toBe(env.engine.store.headTx);
+}
+
 describe('engine vs reference model', () => {
   it('random strategy trees end as the model says, and replay reproduces every root CID', async () => {
     await fc.assert(
       fc.asyncProperty(tree, async (t) => {
-        const acts = new Map<string, Outcome>();
-        const strategy = build(t, acts);
-        const env = engineWith(Object.fromEntries([...acts].flatMap(([n, o]) => [[n, behaviour(o)], [`u${n}`, behaviour('ok')]])));
-        const id = env.engine.startWorkflow(workflow(strategy, { retry_policy: { initial_interval: 'PT1S', maximum_attempts: 3 } }), {});
+        const { acts, env, id } = start(t);
         const done = await env.engine.waitForCompletion(id);
         const expected = model(t, acts.keys());
         expect(done.status).toBe(expected.ok ? 'completed' : 'failed');
@@ -195,14 +212,7 @@ describe('engine vs reference model', () => {
           if (n > 0 && (o === 'ok' || o === 'fatal')) expect(n).toBe(1);
           if (expected.must.has(name) && o === 'exhaust') expect(n).toBe(3);
         }
-        // Each completed activity is compensated at most once (nested sagas included), a failed one never.
-        for (const [name, o] of acts) {
-          const undone = env.calls.filter((c) => c === `u${name}`).length;
-          expect(undone).toBeLessThanOrEqual(1);
-          if (undone > 0) expect(o === 'ok' || o === 'flaky').toBe(true);
-        }
-        expect(done.tokens).toEqual([]);
-        expect(env.engine.verifyReplay()).toBe(env.engine.store.headTx);
+        compensatedOnceAndReplays(acts, env, done);
       }),
       { numRuns: 60 },
     );
@@ -211,10 +221,7 @@ describe('engine vs reference model', () => {
   it('cancelled at a random moment: it ends cancelled, or as the model says if it ended first; nothing is left, nothing compensated twice, and the log replays', async () => {
     await fc.assert(
       fc.asyncProperty(tree, fc.nat({ max: 6 }), async (t, turns) => {
-        const acts = new Map<string, Outcome>();
-        const strategy = build(t, acts);
-        const env = engineWith(Object.fromEntries([...acts].flatMap(([n, o]) => [[n, behaviour(o)], [`u${n}`, behaviour('ok')]])));
-        const id = env.engine.startWorkflow(workflow(strategy, { retry_policy: { initial_interval: 'PT1S', maximum_attempts: 3 } }), {});
+        const { acts, env, id } = start(t);
         for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
         const callsAtCancel = env.calls.length;
         const cancelled = env.engine.cancel(id);
@@ -226,13 +233,7 @@ describe('engine vs reference model', () => {
           const comp = compensationWork(t);
           for (const name of env.calls.slice(callsAtCancel)) expect(name.startsWith('u') || comp.has(name), `${name} started after the cancel`).toBe(true);
         } else expect(done.status).toBe(expected.ok ? 'completed' : 'failed');
-        for (const [name, o] of acts) {
-          const undone = env.calls.filter((c) => c === `u${name}`).length;
-          expect(undone).toBeLessThanOrEqual(1);
-          if (undone > 0) expect(o === 'ok' || o === 'flaky').toBe(true);
-        }
-        expect(done.tokens).toEqual([]);
-        expect(env.engine.verifyReplay()).toBe(env.engine.store.headTx);
+        compensatedOnceAndReplays(acts, env, done);
       }),
       { numRuns: 60 },
     );
