@@ -1,4 +1,5 @@
-import type { EdgeRecord, Json, NodeRecord, TxId } from './types.ts';
+import { EdgeRec, NodeRec } from './_internals/records.ts';
+import type { EdgeRecord, Json, NodeRecord, Props, TxId } from './types.ts';
 
 /** One change inside a commit: the delta the commit log stores. */
 export type Op =
@@ -53,51 +54,81 @@ export function plainEntry(c: CommitEntry): unknown {
 }
 
 /**
- * A commit entry as compact JSON text (format 2): like `plainEntry`, but an
- * update carries only the record after it and a drop only the id. What it
- * leaves out is the state before the op, which the store reading the log
- * takes from the version it is rebuilding (an op naming a record that version
- * does not hold is CORRUPT_BLOCK). Written without building the intermediate
- * plain objects.
+ * A commit entry as compact JSON text (format 2): like `plainEntry`, but a
+ * drop carries only the id, and an update only the id and what it changed:
+ * `set` (the top-level properties added or replaced, with their new values),
+ * `del` (the properties removed, if any) and, for a node, `labels` if they
+ * changed. What it leaves out is the state before the op, which the store
+ * reading the log takes from the version it is rebuilding (an op naming a
+ * record that version does not hold is CORRUPT_BLOCK). Logs written before
+ * updates were deltas carry the whole record after it (`node` / `edge`) and
+ * read the same.
+ *
+ * One `JSON.stringify` over the whole entry: the store's records serialise as
+ * themselves (their own enumerable fields are their data, the digest cache is
+ * a symbol), so only the small op wrappers are built; a call per record, or
+ * string concatenation, cost twice as much.
  */
 export function compactEntryJson(c: CommitEntry): string {
-  let s = '{"tx":' + c.tx + ',"parentTx":' + c.parentTx + ',"time":' + c.time + (c.meta === undefined ? '' : ',"meta":' + JSON.stringify(c.meta)) + ',"ops":[';
+  const ops = new Array<unknown>(c.ops.length);
   for (let i = 0; i < c.ops.length; i++) {
     const op = c.ops[i];
-    if (i > 0) s += ',';
     switch (op.op) {
       case 'addNode':
-      case 'updateNode':
-        s += '{"op":"' + op.op + '","node":' + nodeJson(op.node) + '}';
-        break;
-      case 'dropNode':
-        s += '{"op":"dropNode","id":' + JSON.stringify(op.node.id) + '}';
+        ops[i] = { op: op.op, node: asNodeRec(op.node) };
         break;
       case 'addEdge':
-      case 'updateEdge':
-        s += '{"op":"' + op.op + '","edge":' + edgeJson(op.edge) + '}';
+        ops[i] = { op: op.op, edge: asEdgeRec(op.edge) };
         break;
+      case 'updateNode':
+        ops[i] = updateDelta(op.op, op.node.id, sameLabels(op.before.labels, op.node.labels) ? undefined : op.node.labels, op.before.props, op.node.props);
+        break;
+      case 'updateEdge':
+        ops[i] = updateDelta(op.op, op.edge.id, undefined, op.before.props, op.edge.props);
+        break;
+      case 'dropNode':
       case 'dropEdge':
-        s += '{"op":"dropEdge","id":' + JSON.stringify(op.edge.id) + '}';
+        ops[i] = { op: op.op, id: op.op === 'dropNode' ? op.node.id : op.edge.id };
         break;
     }
   }
-  s += ']';
-  if (c.cid !== undefined) s += ',"cid":' + JSON.stringify(c.cid);
-  return s + '}';
+  // Key order is the format's: tx, parentTx, time, meta, ops, cid (undefined ones are left out).
+  return JSON.stringify({ tx: c.tx, parentTx: c.parentTx, time: c.time, meta: c.meta, ops, cid: c.cid });
 }
 
-function nodeJson(n: NodeRecord): string {
-  return '{"id":' + JSON.stringify(n.id) + ',"labels":' + JSON.stringify(n.labels) + ',"props":' + JSON.stringify(n.props) + '}';
+/**
+ * An update as the properties it set and removed. A value is compared by
+ * reference: the store keeps an unchanged property's value when it merges
+ * (`mergeNodeProps`), so a long-lived node (an Execution) logs what a step
+ * changed, not its whole state; a value rebuilt equal is logged again, which
+ * is larger but as exact.
+ */
+function updateDelta(op: 'updateNode' | 'updateEdge', id: string, labels: readonly string[] | undefined, before: Props, after: Props): unknown {
+  const set: Record<string, Json> = {};
+  let del: string[] | undefined;
+  for (const k in after) if (after[k] !== before[k] || !Object.prototype.hasOwnProperty.call(before, k)) set[k] = after[k];
+  for (const k in before) if (!Object.prototype.hasOwnProperty.call(after, k)) (del ??= []).push(k);
+  return { op, id, labels, set, del };
 }
 
-function edgeJson(e: EdgeRecord): string {
-  return '{"id":' + JSON.stringify(e.id) + ',"type":' + JSON.stringify(e.type) + ',"src":' + JSON.stringify(e.src) + ',"dst":' + JSON.stringify(e.dst) + ',"props":' + JSON.stringify(e.props) + '}';
+function sameLabels(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+// Records made elsewhere (a caller's plain objects) are written with their fields only.
+function asNodeRec(n: NodeRecord): unknown {
+  return n instanceof NodeRec ? n : plainNode(n);
+}
+function asEdgeRec(e: EdgeRecord): unknown {
+  return e instanceof EdgeRec ? e : plainEdge(e);
 }
 
 type Rec = NodeRecord | EdgeRecord;
 /** An op as a log holds it: full (records) or compact (an update without `before`, a drop by `id`). */
-export type LoggedOp = { op: Op['op']; id?: string; node?: Rec; edge?: Rec; before?: Rec };
+export type LoggedOp = { op: Op['op']; id?: string; node?: Rec; edge?: Rec; before?: Rec; labels?: string[]; set?: Record<string, Json>; del?: string[] };
 
 function plainNode(n: NodeRecord): unknown {
   return { id: n.id, labels: n.labels, props: n.props };

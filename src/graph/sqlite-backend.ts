@@ -39,7 +39,7 @@ const EAGER_BATCH = 16;
  * entries with their own digest.
  *
  * Log entries are compact JSON (`compactEntryJson`, the form the distributed
- * log writes too): an update carries the record after it, a drop only the id.
+ * log writes too): an update carries what it changed, a drop only the id.
  * The store fills in the records left out from the version it rebuilds as it
  * reads (a log is always read from a snapshot or its start). Entries of older
  * files, written as dag-cbor in full, read the same.

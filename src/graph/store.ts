@@ -3,7 +3,7 @@ import * as champ from './_internals/champ.ts';
 import { someEdgeId } from './_internals/adjacency.ts';
 import { Draft, EMPTY_VALUE } from './_internals/graph-value.ts';
 import type { GraphValue } from './_internals/graph-value.ts';
-import { adoptJson, jsonEqual, ownJson, reviveJson } from './_internals/json.ts';
+import { adoptJson, jsonEqual, mergeOwnedProps, ownJson, reviveJson } from './_internals/json.ts';
 import { cidOf, rootDigest } from './_internals/merkle.ts';
 import { loadValue } from './_internals/load.ts';
 import type { BlockSink } from './_internals/merkle.ts';
@@ -16,7 +16,7 @@ import { Transaction } from './transaction.ts';
 import { runQuery } from './query-engine.ts';
 import type { QueryResultLike } from './query-engine.ts';
 import type { TransactionOptions, TxHost } from './transaction.ts';
-import type { CommitInfo, Diff, Direction, EdgeRecord, Json, NodeRecord, Snapshot, TxId } from './types.ts';
+import type { CommitInfo, Diff, Direction, EdgeRecord, Json, NodeRecord, Props, Snapshot, TxId } from './types.ts';
 
 export interface StoreOptions {
   /** Where the commit log and blocks live; memory by default. */
@@ -737,20 +737,38 @@ function reviveOp(d: Draft, tx: TxId, op: LoggedOp): Op {
   switch (op.op) {
     case 'addNode':
       return { op: op.op, node: toNodeRec(node) };
-    case 'updateNode':
-      return { op: op.op, before: prior(champ.get(d.nodes, node.id), 'updates node', node.id), node: toNodeRec(node) };
+    case 'updateNode': {
+      if (op.set === undefined) return { op: op.op, before: prior(champ.get(d.nodes, node.id), 'updates node', node.id), node: toNodeRec(node) };
+      const before = prior(champ.get(d.nodes, op.id!), 'updates node', op.id);
+      const labels = op.labels === undefined ? before.labels : Object.freeze([...op.labels]);
+      return { op: op.op, before, node: new NodeRec(before.id, labels, patched(tx, 'node', before.id, before.props, op)) };
+    }
     case 'dropNode': {
       const id = op.node?.id ?? op.id;
       return { op: op.op, node: prior(id === undefined ? undefined : champ.get(d.nodes, id), 'drops node', id) };
     }
     case 'addEdge':
       return { op: op.op, edge: toEdgeRec(edge) };
-    case 'updateEdge':
-      return { op: op.op, before: prior(champ.get(d.edges, edge.id), 'updates edge', edge.id), edge: toEdgeRec(edge) };
+    case 'updateEdge': {
+      if (op.set === undefined) return { op: op.op, before: prior(champ.get(d.edges, edge.id), 'updates edge', edge.id), edge: toEdgeRec(edge) };
+      const before = prior(champ.get(d.edges, op.id!), 'updates edge', op.id);
+      return { op: op.op, before, edge: new EdgeRec(before.id, before.type, before.src, before.dst, patched(tx, 'edge', before.id, before.props, op)) };
+    }
     case 'dropEdge': {
       const id = op.edge?.id ?? op.id;
       return { op: op.op, edge: prior(id === undefined ? undefined : champ.get(d.edges, id), 'drops edge', id) };
     }
+  }
+}
+
+/** The props after a logged update: `before`'s with the op's `set` and `del` applied (canonical key order, frozen). */
+function patched(tx: TxId, kind: 'node' | 'edge', id: string, before: Props, op: LoggedOp): Props {
+  const patch: Record<string, unknown> = { ...op.set };
+  if (op.del !== undefined) for (const k of op.del) patch[k] = undefined;
+  try {
+    return mergeOwnedProps('Store', kind, id, before, patch);
+  } catch (e) {
+    throw new GraphError('CORRUPT_BLOCK', `Store: commit ${tx} of the log updates ${kind} "${id}" with properties that are not JSON: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -7,7 +7,7 @@ import type { ChampNode } from './champ.ts';
 import { Draft, EMPTY_VALUE } from './graph-value.ts';
 import type { GraphValue } from './graph-value.ts';
 import { reviveJson } from './json.ts';
-import { EdgeRec, NodeRec } from './records.ts';
+import { DIGEST, EdgeRec, NodeRec } from './records.ts';
 
 /**
  * Rebuilds a version from its blocks. The content tries are decoded node by
@@ -23,14 +23,14 @@ export function loadValue(getBlock: (digest: string) => Uint8Array | undefined, 
     const b = decodeBlock(getBlock, d, 'node') as { id: string; labels: string[]; props: Props };
     nodeCount++;
     const rec = new NodeRec(b.id, Object.freeze(b.labels), reviveJson(b.props, true));
-    rec.digest = d;
+    rec[DIGEST] = d;
     return rec;
   });
   const edges = loadTrie(getBlock, digestOf(rootBlock.edges), (d) => {
     const b = decodeBlock(getBlock, d, 'edge') as { id: string; type: string; src: string; dst: string; props: Props };
     edgeCount++;
     const rec = new EdgeRec(b.id, b.type, b.src, b.dst, reviveJson(b.props, true));
-    rec.digest = d;
+    rec[DIGEST] = d;
     return rec;
   });
   const draft = new Draft({ ...EMPTY_VALUE, nodes, edges, nodeCount, edgeCount });

@@ -4,6 +4,7 @@ import * as Digest from 'multiformats/hashes/digest';
 import { CborWriter } from './cbor.ts';
 import * as champ from './champ.ts';
 import type { ChampNode } from './champ.ts';
+import { DIGEST } from './records.ts';
 import type { EdgeRec, NodeRec } from './records.ts';
 
 /**
@@ -72,14 +73,14 @@ export function encodeEdgeRec(w: CborWriter, e: EdgeRec): void {
 }
 
 function elementDigest(rec: NodeRec | EdgeRec, sink: BlockSink | undefined): Digest32 {
-  if (rec.digest !== undefined) return rec.digest;
+  if (rec[DIGEST] !== undefined) return rec[DIGEST];
   writer.reset();
   if ('type' in rec) encodeEdgeRec(writer, rec);
   else encodeNodeRec(writer, rec);
   const bytes = writer.bytes();
   const d = hashBlock(bytes);
   if (sink) sink(d, bytes.slice());
-  rec.digest = d;
+  rec[DIGEST] = d;
   return d;
 }
 

@@ -1,12 +1,21 @@
 import type { EdgeRecord, NodeRecord, Props } from '../types.ts';
 
 /**
+ * Where an element caches its Merkle digest. A symbol key, so that a record's
+ * own enumerable fields are exactly its data: `JSON.stringify` of a record is
+ * its log form (`compactEntryJson`), and a user's JSON of it holds no digest.
+ * Set only once computed: an undefined symbol-keyed field makes two equal
+ * records unequal to vitest's `toEqual`.
+ */
+export const DIGEST: unique symbol = Symbol('itonami.digest');
+
+/**
  * Stored elements. Plain classes rather than frozen objects so that the
  * Merkle digest of an element can be cached on it; fields are readonly in the
  * public types and never written after construction.
  */
 export class NodeRec implements NodeRecord {
-  digest: string | undefined = undefined;
+  declare [DIGEST]?: string;
   constructor(
     readonly id: string,
     readonly labels: readonly string[],
@@ -15,7 +24,7 @@ export class NodeRec implements NodeRecord {
 }
 
 export class EdgeRec implements EdgeRecord {
-  digest: string | undefined = undefined;
+  declare [DIGEST]?: string;
   constructor(
     readonly id: string,
     readonly type: string,
