@@ -1,7 +1,9 @@
 /**
  * Random well-formed strategy trees with random activity outcomes end as a
  * small reference model says; every generated execution replays to the same
- * root CIDs.
+ * root CIDs. Trees without parallels make exactly the model's calls, in
+ * order, compensations included (with parallels, which branch gets how far
+ * is a matter of timing, so only outcomes and at-most-once are checked).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -33,6 +35,29 @@ const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
     fc.record({ op: fc.constant('saga' as const), main: tie('tree'), comp: tie('tree') }),
   ),
 }));
+
+/**
+ * Trees without parallels: everything they do happens in one order, which the
+ * model can give exactly. A saga at the root over a seq, sagas often nested,
+ * and most activities with a compensation: most runs compensate something.
+ */
+const { serial } = fc.letrec<{ serial: Tree }>((tie) => ({
+  serial: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    { arbitrary: fc.record({ op: fc.constant('activity' as const), outcome, undo: fc.constantFrom(true, true, true, false) }), weight: 3 },
+    { arbitrary: fc.record({ op: fc.constant('seq' as const), children: fc.array(tie('serial'), { minLength: 1, maxLength: 3 }) }), weight: 1 },
+    {
+      arbitrary: fc
+        .record({ children: fc.array(tie('serial'), { minLength: 1, maxLength: 2 }), conds: fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }), dflt: fc.option(tie('serial'), { nil: null }) })
+        .map((r) => ({ op: 'decision' as const, children: r.children, conds: r.conds.slice(0, r.children.length), dflt: r.dflt })),
+      weight: 1,
+    },
+    { arbitrary: fc.record({ op: fc.constant('saga' as const), main: tie('serial'), comp: tie('serial') }), weight: 2 },
+  ),
+}));
+const serialTree: fc.Arbitrary<Tree> = fc
+  .record({ steps: fc.array(serial, { minLength: 2, maxLength: 4 }), comp: serial })
+  .map(({ steps, comp }) => ({ op: 'saga' as const, main: { op: 'seq' as const, children: steps }, comp }));
 
 /** Builds the IR, naming every activity leaf a0, a1, ... in document order. */
 function build(t: Tree, acts: Map<string, Outcome>): Strategy {
@@ -116,6 +141,61 @@ function model(t: Tree, names: Iterator<string>): Result {
       }
       const c = model(t.comp, names);
       return { ok: false, compensated: c.ok, must: new Set([...m.must, ...c.must]) };
+    }
+  }
+}
+
+/**
+ * The calls a tree without parallels makes, in order: each attempt of an
+ * activity (flaky: 2, exhaust: 3), and, when a saga's main flow fails, the
+ * compensations `u<name>` of the activities it completed that are not yet
+ * undone, newest first, then its compensation flow. Returns whether `t` succeeded.
+ */
+function serialCalls(t: Tree, names: Iterator<string>, undo: Set<string>, st: { calls: string[]; completed: { name: string; undone: boolean }[] }): boolean {
+  switch (t.op) {
+    case 'activity': {
+      const name = names.next().value as string;
+      const attempts = { ok: 1, flaky: 2, fatal: 1, exhaust: 3 }[t.outcome];
+      for (let i = 0; i < attempts; i++) st.calls.push(name);
+      const ok = t.outcome === 'ok' || t.outcome === 'flaky';
+      if (ok && undo.has(name)) st.completed.push({ name, undone: false });
+      return ok;
+    }
+    case 'seq': {
+      let ok = true;
+      for (const c of t.children) {
+        if (!ok) skip(c, names);
+        else ok = serialCalls(c, names, undo, st);
+      }
+      return ok;
+    }
+    case 'parallel':
+      throw new Error('serialCalls: no parallels');
+    case 'decision': {
+      const chosen = t.conds.findIndex((c) => c);
+      const branches = [...t.children, ...(t.dflt === null ? [] : [t.dflt])];
+      const pick = chosen >= 0 ? chosen : t.dflt === null ? -1 : t.children.length;
+      let ok = true;
+      branches.forEach((b, i) => {
+        if (i === pick) ok = serialCalls(b, names, undo, st);
+        else skip(b, names);
+      });
+      return ok;
+    }
+    case 'saga': {
+      const from = st.completed.length;
+      if (serialCalls(t.main, names, undo, st)) {
+        skip(t.comp, names);
+        return true;
+      }
+      for (let i = st.completed.length - 1; i >= from; i--) {
+        const c = st.completed[i];
+        if (c.undone) continue;
+        c.undone = true;
+        st.calls.push(`u${c.name}`);
+      }
+      serialCalls(t.comp, names, undo, st);
+      return false;
     }
   }
 }
@@ -215,6 +295,35 @@ describe('engine vs reference model', () => {
         compensatedOnceAndReplays(acts, env, done);
       }),
       { numRuns: 60 },
+    );
+  }, 120_000);
+
+  it('without parallels: exactly the calls the model makes, in order (retries, compensations newest first, compensation flows)', async () => {
+    await fc.assert(
+      fc.asyncProperty(serialTree, async (t) => {
+        const { acts, env, id } = start(t);
+        const done = await env.engine.waitForCompletion(id);
+        const undo = new Set<string>();
+        let n = 0;
+        const collect = (x: Tree): void => {
+          if (x.op === 'activity') {
+            if (x.undo) undo.add(`a${n}`);
+            n++;
+          } else if (x.op === 'seq' || x.op === 'parallel') x.children.forEach(collect);
+          else if (x.op === 'decision') [...x.children, ...(x.dflt === null ? [] : [x.dflt])].forEach(collect);
+          else {
+            collect(x.main);
+            collect(x.comp);
+          }
+        };
+        collect(t);
+        const st = { calls: [] as string[], completed: [] as { name: string; undone: boolean }[] };
+        const ok = serialCalls(t, acts.keys(), undo, st);
+        expect(env.calls).toEqual(st.calls);
+        expect(done.status).toBe(ok ? 'completed' : 'failed');
+        compensatedOnceAndReplays(acts, env, done);
+      }),
+      { numRuns: 100 },
     );
   }, 120_000);
 
