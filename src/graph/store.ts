@@ -6,6 +6,7 @@ import type { GraphValue } from './_internals/graph-value.ts';
 import { adoptJson, jsonEqual, mergeOwnedProps, ownJson, reviveJson } from './_internals/json.ts';
 import { cidOf, rootDigest } from './_internals/merkle.ts';
 import { loadValue } from './_internals/load.ts';
+import { netOps } from './_internals/net-ops.ts';
 import type { BlockSink } from './_internals/merkle.ts';
 import { EdgeRec, NodeRec } from './_internals/records.ts';
 import { ValueView } from './_internals/value-view.ts';
@@ -457,8 +458,8 @@ export class Store implements TxHost {
     }
     const parentTx = this.headTx;
     const txId = parentTx + 1;
-    // slice(): an exact-size copy, so a retained commit does not keep the push slack.
-    const ops = tx.ops.slice();
+    // The net change (an exact-size array: a retained commit keeps no push slack).
+    const ops = netOps(tx.ops);
     const commit = new Commit(this, txId, parentTx, this.now(), ownedMeta, ops);
     // The old head stays materialised only if it is a kept version.
     if (this.keep(parentTx)) this.opsSinceKept = 0;

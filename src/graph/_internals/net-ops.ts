@@ -1,0 +1,79 @@
+import type { Op } from '../backend.ts';
+import { GraphError } from '../errors.ts';
+
+/** Up to this many ops, an element's earlier op is found by scanning back; beyond, through a map. */
+const SCAN = 32;
+
+/**
+ * A transaction's ops as the change its commit made: one op per element it
+ * touched, in an order that replays. An add followed by updates is one add of
+ * the last record; updates in a row are one update from the first record
+ * before to the last after; updates ending in a drop are one drop of the
+ * record before them, where the drop was (after the drops of its edges); an
+ * add ending in a drop is nothing. A drop followed by an add of the same id
+ * stays a drop and an add (an edge may come back between other nodes).
+ *
+ * What a commit keeps, logs and reports (`changes`) is this: intermediate
+ * records (a token moved through two phases by two rules of one commit) are
+ * neither retained nor written.
+ */
+export function netOps(ops: readonly Op[]): Op[] {
+  if (ops.length < 2) return ops.slice();
+  const out: (Op | null)[] = [];
+  const index = ops.length > SCAN ? { node: new Map<string, number>(), edge: new Map<string, number>() } : undefined;
+  let removed = 0;
+  for (const op of ops) {
+    const node = op.op === 'addNode' || op.op === 'updateNode' || op.op === 'dropNode';
+    const id = node ? (op as { node: { id: string } }).node.id : (op as { edge: { id: string } }).edge.id;
+    const i = index !== undefined ? (node ? index.node : index.edge).get(id) : scan(out, node, id);
+    const prev = i === undefined ? null : out[i];
+    if (prev === null || prev.op === 'dropNode' || prev.op === 'dropEdge') {
+      // First op on this element (or it comes back after a drop): as it is.
+      if (index !== undefined) (node ? index.node : index.edge).set(id, out.length);
+      out.push(op);
+      continue;
+    }
+    const at = i!;
+    switch (op.op) {
+      case 'updateNode':
+        out[at] = prev.op === 'addNode' ? { op: 'addNode', node: op.node } : { op: 'updateNode', before: (prev as { before: typeof op.before }).before, node: op.node };
+        break;
+      case 'updateEdge':
+        out[at] = prev.op === 'addEdge' ? { op: 'addEdge', edge: op.edge } : { op: 'updateEdge', before: (prev as { before: typeof op.before }).before, edge: op.edge };
+        break;
+      case 'dropNode':
+      case 'dropEdge':
+        out[at] = null;
+        removed++;
+        if (index !== undefined) (node ? index.node : index.edge).delete(id);
+        // Added in this transaction: nothing is left. Else the drop of the record before the updates, where the drop is.
+        if (prev.op === 'updateNode') {
+          if (index !== undefined) index.node.set(id, out.length);
+          out.push({ op: 'dropNode', node: prev.before });
+        } else if (prev.op === 'updateEdge') {
+          if (index !== undefined) index.edge.set(id, out.length);
+          out.push({ op: 'dropEdge', edge: prev.before });
+        }
+        break;
+      default:
+        // An add of an element that exists: the transaction refuses it before it gets here.
+        throw new GraphError('DUPLICATE_ID', `Transaction.commit: ${op.op} "${id}" after ${prev.op} in one transaction`);
+    }
+  }
+  const kept = new Array<Op>(out.length - removed);
+  let k = 0;
+  for (const op of out) if (op !== null) kept[k++] = op;
+  return kept;
+}
+
+/** The index in `out` of the last op on this element, if any. */
+function scan(out: readonly (Op | null)[], node: boolean, id: string): number | undefined {
+  for (let i = out.length - 1; i >= 0; i--) {
+    const op = out[i];
+    if (op === null) continue;
+    if (node) {
+      if ((op.op === 'addNode' || op.op === 'updateNode' || op.op === 'dropNode') && op.node.id === id) return i;
+    } else if ((op.op === 'addEdge' || op.op === 'updateEdge' || op.op === 'dropEdge') && op.edge.id === id) return i;
+  }
+  return undefined;
+}
