@@ -104,7 +104,8 @@ export function compactEntryJson(c: CommitEntry): string {
  * is larger but as exact.
  */
 function updateDelta(op: 'updateNode' | 'updateEdge', id: string, labels: readonly string[] | undefined, before: Props, after: Props): unknown {
-  const set: Record<string, Json> = {};
+  // No prototype: a property named __proto__ is a key like any other.
+  const set: Record<string, Json> = Object.create(null);
   let del: string[] | undefined;
   for (const k in after) if (after[k] !== before[k] || !Object.prototype.hasOwnProperty.call(before, k)) set[k] = after[k];
   for (const k in before) if (!Object.prototype.hasOwnProperty.call(after, k)) (del ??= []).push(k);

@@ -764,7 +764,9 @@ function reviveOp(d: Draft, tx: TxId, op: LoggedOp): Op {
 
 /** The props after a logged update: `before`'s with the op's `set` and `del` applied (canonical key order, frozen). */
 function patched(tx: TxId, kind: 'node' | 'edge', id: string, before: Props, op: LoggedOp): Props {
-  const patch: Record<string, unknown> = { ...op.set };
+  // No prototype: a property named __proto__ is a key like any other.
+  const patch: Record<string, unknown> = Object.create(null);
+  for (const k of Object.keys(op.set!)) patch[k] = op.set![k];
   if (op.del !== undefined) for (const k of op.del) patch[k] = undefined;
   try {
     return mergeOwnedProps('Store', kind, id, before, patch);

@@ -5,7 +5,9 @@ import type { EdgeRecord, NodeRecord, Props } from '../types.ts';
  * own enumerable fields are exactly its data: `JSON.stringify` of a record is
  * its log form (`compactEntryJson`), and a user's JSON of it holds no digest.
  * Set only once computed: an undefined symbol-keyed field makes two equal
- * records unequal to vitest's `toEqual`.
+ * records unequal to vitest's `toEqual`. (A record whose digest is cached is
+ * still unequal there to one whose digest is not, as with the string field
+ * before; compare records by their fields or by CIDs.)
  */
 export const DIGEST: unique symbol = Symbol('itonami.digest');
 

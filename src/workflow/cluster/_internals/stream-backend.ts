@@ -168,9 +168,10 @@ export class StreamBackend implements Backend {
     const terminals: TerminalUpdate[] = [];
     for (const c of this.pendingCommits) {
       for (const op of c.ops) {
-        if (op.op !== 'updateNode' || !op.node.labels.includes('Execution')) continue;
+        // A commit holds its net change: an execution that ends in the commit that started it is one addNode.
+        if ((op.op !== 'updateNode' && op.op !== 'addNode') || !op.node.labels.includes('Execution')) continue;
         const st = op.node.props.status;
-        if (typeof st !== 'string' || !TERMINAL.has(st) || op.before.props.status === st) continue;
+        if (typeof st !== 'string' || !TERMINAL.has(st) || (op.op === 'updateNode' && op.before.props.status === st)) continue;
         const clusterId = this.clusterIdOf.get(op.node.id);
         if (clusterId === undefined) continue; // a sub-workflow's execution
         terminals.push({ executionId: clusterId, status: st, outputs: op.node.props.outputs ?? {}, error: op.node.props.error ?? null });
