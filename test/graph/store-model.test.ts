@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphError, Store } from '../../src/graph/index.ts';
 import type { GraphView, Json, Transaction } from '../../src/graph/index.ts';
 import { forEachNodeWithProperty } from '../../src/graph/_internals/prop-index.ts';
+import { applyChanges } from './fixtures/apply-changes.ts';
 
 interface MNode {
   labels: string[];
@@ -333,16 +334,7 @@ describe('Store against a Map model', () => {
         }
         const reference = new Store({ keepEvery: 1 });
         for (let tx = 1; tx < states.length; tx++) {
-          reference.transact((t) => {
-            for (const op of store.changes(tx)) {
-              if (op.op === 'addNode') t.addNode(op.node.id, op.node.labels, op.node.props);
-              else if (op.op === 'updateNode') t.updateNode(op.node.id, { labels: op.node.labels, props: op.node.props });
-              else if (op.op === 'dropNode') t.dropNode(op.node.id);
-              else if (op.op === 'addEdge') t.addEdge(op.edge.id, op.edge.type, op.edge.src, op.edge.dst, op.edge.props);
-              else if (op.op === 'updateEdge') t.updateEdge(op.edge.id, { props: op.edge.props });
-              else t.dropEdge(op.edge.id);
-            }
-          });
+          reference.transact((t) => applyChanges(t, store.changes(tx)));
         }
         for (const h of [...held, ...closed]) expectViewEquals(h.view, states[h.tx]);
         for (const x of ended) expectViewEquals(x.view, x.model);

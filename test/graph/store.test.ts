@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConflictError, GraphError, SqliteBackend, Store, checkJson, importGraphology, toGraphology } from '../../src/graph/index.ts';
 import type { ItonamiError, Json } from '../../src/graph/index.ts';
+import { applyChanges } from './fixtures/apply-changes.ts';
 
 /**
  * The store specification: every backend runs the same suite (STYLE.md: one
@@ -74,16 +75,7 @@ describe('Store basics', () => {
     expect(s.head().getNode('a')?.labels).toEqual(['Admin', 'Person']);
     // Versions rebuilt from the net ops read as the ones committed.
     const replayed = new Store({ keepEvery: 1 });
-    for (let t = 1; t <= s.headTx; t++) replayed.transact((tx) => {
-      for (const op of s.changes(t)) {
-        if (op.op === 'addNode') tx.addNode(op.node.id, op.node.labels, op.node.props);
-        else if (op.op === 'updateNode') tx.updateNode(op.node.id, { labels: op.node.labels, props: op.node.props });
-        else if (op.op === 'dropNode') tx.dropNode(op.node.id);
-        else if (op.op === 'addEdge') tx.addEdge(op.edge.id, op.edge.type, op.edge.src, op.edge.dst, op.edge.props);
-        else if (op.op === 'updateEdge') tx.updateEdge(op.edge.id, { props: op.edge.props });
-        else tx.dropEdge(op.edge.id);
-      }
-    });
+    for (let t = 1; t <= s.headTx; t++) replayed.transact((tx) => applyChanges(tx, s.changes(t)));
     expect(replayed.cid(2).equals(s.cid(2))).toBe(true);
   });
 
