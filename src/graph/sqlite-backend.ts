@@ -307,19 +307,22 @@ export class SqliteBackend implements Backend {
   /** Sends everything queued as one batch (one SQLite transaction in the writer). */
   private send(): void {
     if (this.closed || this.failure !== undefined || !this.hasQueued()) return;
-    const w = (this.writer ??= this.startWriter());
     const commits = this.unwrittenCommits.slice(this.sent.commits);
+    let encoded: WriteBatch['commits'];
+    try {
+      encoded = commits.map((c) => [c.tx, compactEntryJson(c), c.tag === undefined ? null : (c.tag ?? '')] as const);
+    } catch (e) {
+      // Sent from a timer: thrown, it would end the process. The log would have a hole: every write fails.
+      this.fail(`a commit for ${this.path} cannot be encoded: ${(e as Error).message}`);
+      return;
+    }
+    const w = (this.writer ??= this.startWriter());
     const snapshots = this.unwrittenSnapshots.slice(this.sent.snapshots);
     const blocks = this.queuedBlocks;
     this.queuedBlocks = [];
     this.sent = { commits: this.unwrittenCommits.length, snapshots: this.unwrittenSnapshots.length };
     const seq = ++this.sentSeq;
-    const batch: WriteBatch = {
-      seq,
-      blocks,
-      commits: commits.map((c) => [c.tx, compactEntryJson(c), c.tag === undefined ? null : (c.tag ?? '')] as const),
-      snapshots: snapshots.map((s) => [s.tx, s.root] as const),
-    };
+    const batch: WriteBatch = { seq, blocks, commits: encoded, snapshots: snapshots.map((s) => [s.tx, s.root] as const) };
     this.inflight.push({ seq, commits: commits.length, snapshots: snapshots.length, blocks: blocks.map(([d]) => d) });
     // While a batch is in flight its answer must keep the process alive.
     w.port.ref();

@@ -184,6 +184,24 @@ describe('SQLite backend', () => {
     await b.close();
   });
 
+  it('a commit that cannot be encoded fails the backend (every later write too) instead of throwing from its timer', async () => {
+    const file = join(dir, 's.db');
+    const backend = new SqliteBackend(file);
+    const a = new Store({ backend, snapshotEvery: 0 });
+    a.transact((tx) => void tx.addNode('one'));
+    await a.sync();
+    // Not reachable through a Store (it validates meta as JSON): the backend's own guard.
+    const meta = { toJSON: (): never => { throw new Error('not encodable'); } } as unknown as Json;
+    backend.append({ tx: 2, parentTx: 1, time: 0, meta, ops: [] });
+    await expect(backend.sync()).rejects.toMatchObject({ code: 'BACKEND', message: expect.stringMatching(/commit .* cannot be encoded: not encodable/) });
+    a.transact((tx) => void tx.addNode('three'));
+    await expect(a.sync()).rejects.toMatchObject({ code: 'BACKEND' });
+    await expect(a.close()).rejects.toMatchObject({ code: 'BACKEND' });
+    const b = open(file);
+    expect(b.headTx).toBe(1);
+    await b.close();
+  });
+
   it("retention 'since-oldest-snapshot' keeps exactly the TxIds from the oldest kept snapshot on", async () => {
     const file = join(dir, 's.db');
     const a = open(file, { snapshotEvery: 10, retention: { snapshots: 2, log: 'since-oldest-snapshot' } });
