@@ -7,12 +7,15 @@
  * (`genK_versioned_s`). Generations go up while one takes under the budget.
  * The generations the step mode ran are run again on graphology, written by
  * hand (benchmarks/_graphology-peers.ts: DESIGN.md §7's floor), in the same
- * process: `genK_vs_graphology` is ours over its time.
+ * process: `genK_vs_graphology` is ours over its time. A generation whose
+ * expected weight (3.5× the heap after the one before) exceeds the heap limit
+ * is not run: `genK_s` / `genK_versioned_s` null.
  * Args: --max-gen K (default 20), --budget-s S (default 60), --versioned-max-gen K
  * (default: as --max-gen), --floor-gen K (the generation whose element writes are
  * replayed without the rule engine, into a fresh Store and into graphology;
  * default min(max-gen, 10)).
  */
+import { getHeapStatistics } from 'node:v8';
 import { Store } from '../src/graph/index.ts';
 import { all, run } from '../src/rules/index.ts';
 import { sierpinskiRule, sierpinskiStart } from '../src/rules/examples/sierpinski.ts';
@@ -37,9 +40,21 @@ function runMode(mode: 'step' | 'each', maxGen: number, budget: number, results:
       results[`gen${g}_apps`] = result.applications;
     }
     if (s > budget) break;
+    // A generation has three times the nodes of the one before, and in memory about three
+    // times the weight: one that cannot fit in the heap is not started (it would end the
+    // process, and every figure with it).
+    const used = heapUsed();
+    if (g < maxGen && used * GROWTH > getHeapStatistics().heap_size_limit) {
+      log(`sierpinski${suffix}: gen ${g + 1} not run: ~${Math.round((used * GROWTH) / 1e6)} MB expected, the heap holds ${Math.round(getHeapStatistics().heap_size_limit / 1e6)} MB`);
+      results[`gen${g + 1}${suffix}_s`] = null;
+      break;
+    }
   }
   results[mode === 'step' ? 'heap_mb' : 'heap_versioned_mb'] = Math.round(heapUsed() / 1e6);
 }
+
+/** How much more a generation weighs than the one before (3× the nodes and edges, with some slack). */
+const GROWTH = 3.5;
 
 export async function main(args: string[]): Promise<void> {
   const maxGen = numberArg(args, '--max-gen', 20);
