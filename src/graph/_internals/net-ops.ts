@@ -23,8 +23,8 @@ export function netOps(ops: readonly Op[]): Op[] {
   const index = ops.length > SCAN ? { node: new Map<string, number>(), edge: new Map<string, number>() } : undefined;
   let removed = 0;
   for (const op of ops) {
-    const node = op.op === 'addNode' || op.op === 'updateNode' || op.op === 'dropNode';
-    const id = node ? (op as { node: { id: string } }).node.id : (op as { edge: { id: string } }).edge.id;
+    const node = isNodeOp(op);
+    const id = idOf(op);
     const i = index !== undefined ? (node ? index.node : index.edge).get(id) : scan(out, node, id);
     const prev = i === undefined ? null : out[i];
     if (prev === null || prev.op === 'dropNode' || prev.op === 'dropEdge') {
@@ -70,10 +70,15 @@ export function netOps(ops: readonly Op[]): Op[] {
 function scan(out: readonly (Op | null)[], node: boolean, id: string): number | undefined {
   for (let i = out.length - 1; i >= 0; i--) {
     const op = out[i];
-    if (op === null) continue;
-    if (node) {
-      if ((op.op === 'addNode' || op.op === 'updateNode' || op.op === 'dropNode') && op.node.id === id) return i;
-    } else if ((op.op === 'addEdge' || op.op === 'updateEdge' || op.op === 'dropEdge') && op.edge.id === id) return i;
+    if (op !== null && isNodeOp(op) === node && idOf(op) === id) return i;
   }
   return undefined;
+}
+
+function isNodeOp(op: Op): boolean {
+  return op.op === 'addNode' || op.op === 'updateNode' || op.op === 'dropNode';
+}
+
+function idOf(op: Op): string {
+  return 'node' in op ? op.node.id : op.edge.id;
 }
