@@ -706,15 +706,13 @@ export class WorkflowEngine {
 
   /** Runs the effects whose commits are durable, in order. */
   private release(): void {
-    const ready: (() => void)[] = [];
-    const rest: PendingEffect[] = [];
-    for (const p of this.pendingEffects) {
-      if (p.tx <= this.durableTx) ready.push(p.run);
-      else rest.push(p);
-    }
-    if (ready.length === 0) return;
-    this.pendingEffects = rest;
-    if (!this.closed) for (const run of ready) run();
+    // Queued in TxId order (each at the head when it asked): the ready ones are a prefix.
+    const pending = this.pendingEffects;
+    let n = 0;
+    while (n < pending.length && pending[n].tx <= this.durableTx) n++;
+    if (n === 0) return;
+    const ready = pending.splice(0, n);
+    if (!this.closed) for (const p of ready) p.run();
   }
 
   // ------------------------------------------------------------------ recovery
