@@ -1,4 +1,3 @@
-import { EdgeRec, NodeRec } from './_internals/records.ts';
 import type { EdgeRecord, Json, NodeRecord, Props, TxId } from './types.ts';
 
 /** One change inside a commit: the delta the commit log stores. */
@@ -54,19 +53,26 @@ export function plainEntry(c: CommitEntry): unknown {
 }
 
 /**
- * A commit entry as compact JSON text (format 2): like `plainEntry`, but a
- * drop carries only the id, and an update only the id and what it changed:
- * `set` (the top-level properties added or replaced, with their new values),
- * `del` (the properties removed, if any) and, for a node, `labels` if they
- * changed. What it leaves out is the state before the op, which the store
- * reading the log takes from the version it is rebuilding (an op naming a
- * record that version does not hold is CORRUPT_BLOCK). Logs written before
- * updates were deltas carry the whole record after it (`node` / `edge`) and
- * read the same.
+ * A commit entry as compact JSON text (format 3): `{tx, parentTx, time, meta,
+ * ops}` where each op is an array, its first element saying what it is:
  *
- * One `JSON.stringify` over the whole entry: the store's records serialise as
- * themselves (their own enumerable fields are their data, the digest cache is
- * a symbol), so only the small op wrappers are built; a call per record, or
+ *     ["+n", id, labels, props?]          add a node (props left out when empty)
+ *     ["+e", id, type, src, dst, props?]  add an edge
+ *     ["~n", id, set, del?, labels?]      update a node: the top-level properties
+ *                                         added or replaced with their new values,
+ *                                         those removed (null when none but labels
+ *                                         follow), and the labels if they changed
+ *     ["~e", id, set, del?]               update an edge
+ *     ["-n", id] / ["-e", id]             drop a node / an edge
+ *
+ * What it leaves out is the state before the op, which the store reading the
+ * log takes from the version it is rebuilding (an op naming a record that
+ * version does not hold is CORRUPT_BLOCK). Earlier logs hold ops as objects
+ * (`{op: "dropNode", id}`, `{op: "updateNode", id, set, ...}`, or whole
+ * records) and read the same (`loggedOp`); positional ops are a third shorter.
+ *
+ * One `JSON.stringify` over the whole entry: a record's props serialise as
+ * themselves, so only the small op arrays are built; a call per record, or
  * string concatenation, cost twice as much.
  */
 export function compactEntryJson(c: CommitEntry): string {
@@ -74,26 +80,37 @@ export function compactEntryJson(c: CommitEntry): string {
   for (let i = 0; i < c.ops.length; i++) {
     const op = c.ops[i];
     switch (op.op) {
-      case 'addNode':
-        ops[i] = { op: op.op, node: asNodeRec(op.node) };
+      case 'addNode': {
+        const n = op.node;
+        ops[i] = isEmpty(n.props) ? ['+n', n.id, n.labels] : ['+n', n.id, n.labels, n.props];
         break;
-      case 'addEdge':
-        ops[i] = { op: op.op, edge: asEdgeRec(op.edge) };
+      }
+      case 'addEdge': {
+        const e = op.edge;
+        ops[i] = isEmpty(e.props) ? ['+e', e.id, e.type, e.src, e.dst] : ['+e', e.id, e.type, e.src, e.dst, e.props];
         break;
+      }
       case 'updateNode':
-        ops[i] = updateDelta(op.op, op.node.id, sameLabels(op.before.labels, op.node.labels) ? undefined : op.node.labels, op.before.props, op.node.props);
+        ops[i] = updateDelta('~n', op.node.id, sameLabels(op.before.labels, op.node.labels) ? undefined : op.node.labels, op.before.props, op.node.props);
         break;
       case 'updateEdge':
-        ops[i] = updateDelta(op.op, op.edge.id, undefined, op.before.props, op.edge.props);
+        ops[i] = updateDelta('~e', op.edge.id, undefined, op.before.props, op.edge.props);
         break;
       case 'dropNode':
+        ops[i] = ['-n', op.node.id];
+        break;
       case 'dropEdge':
-        ops[i] = { op: op.op, id: op.op === 'dropNode' ? op.node.id : op.edge.id };
+        ops[i] = ['-e', op.edge.id];
         break;
     }
   }
   // Key order is the format's: tx, parentTx, time, meta, ops, cid (undefined ones are left out).
   return JSON.stringify({ tx: c.tx, parentTx: c.parentTx, time: c.time, meta: c.meta, ops, cid: c.cid });
+}
+
+function isEmpty(props: Props): boolean {
+  for (const _ in props) return false;
+  return true;
 }
 
 /**
@@ -103,13 +120,53 @@ export function compactEntryJson(c: CommitEntry): string {
  * changed, not its whole state; a value rebuilt equal is logged again, which
  * is larger but as exact.
  */
-function updateDelta(op: 'updateNode' | 'updateEdge', id: string, labels: readonly string[] | undefined, before: Props, after: Props): unknown {
+function updateDelta(code: '~n' | '~e', id: string, labels: readonly string[] | undefined, before: Props, after: Props): unknown[] {
   // No prototype: a property named __proto__ is a key like any other.
   const set: Record<string, Json> = Object.create(null);
   let del: string[] | undefined;
   for (const k in after) if (after[k] !== before[k] || !Object.prototype.hasOwnProperty.call(before, k)) set[k] = after[k];
   for (const k in before) if (!Object.prototype.hasOwnProperty.call(after, k)) (del ??= []).push(k);
-  return { op, id, labels, set, del };
+  if (labels !== undefined) return [code, id, set, del ?? null, labels];
+  return del === undefined ? [code, id, set] : [code, id, set, del];
+}
+
+/**
+ * A logged op in the object form the reader takes (`LoggedOp`): a positional
+ * op (format 3) becomes one; an object op (earlier formats) is as it is.
+ * Throws a plain Error for a shape that is neither (the caller names the commit).
+ */
+export function loggedOp(op: unknown): LoggedOp {
+  if (!Array.isArray(op)) {
+    if (typeof op !== 'object' || op === null || typeof (op as LoggedOp).op !== 'string') throw new Error(`an op is ${JSON.stringify(op)}`);
+    return op as LoggedOp;
+  }
+  const a = op as unknown[];
+  const str = (i: number): string => {
+    if (typeof a[i] !== 'string') throw new Error(`op ${JSON.stringify(a[0])} has no string at position ${i}`);
+    return a[i] as string;
+  };
+  const obj = <T>(i: number, fallback: T): T => {
+    const v = a[i];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'object') throw new Error(`op ${JSON.stringify(a[0])} ${str(1)} has ${JSON.stringify(v)} at position ${i}`);
+    return v as T;
+  };
+  switch (a[0]) {
+    case '+n':
+      return { op: 'addNode', node: { id: str(1), labels: obj<string[]>(2, []), props: obj<Props>(3, {}) } };
+    case '+e':
+      return { op: 'addEdge', edge: { id: str(1), type: str(2), src: str(3), dst: str(4), props: obj<Props>(5, {}) } };
+    case '~n':
+      return { op: 'updateNode', id: str(1), set: obj<Record<string, Json>>(2, {}), del: obj<string[] | undefined>(3, undefined), labels: obj<string[] | undefined>(4, undefined) };
+    case '~e':
+      return { op: 'updateEdge', id: str(1), set: obj<Record<string, Json>>(2, {}), del: obj<string[] | undefined>(3, undefined) };
+    case '-n':
+      return { op: 'dropNode', id: str(1) };
+    case '-e':
+      return { op: 'dropEdge', id: str(1) };
+    default:
+      throw new Error(`an op starts with ${JSON.stringify(a[0])}`);
+  }
 }
 
 function sameLabels(a: readonly string[], b: readonly string[]): boolean {
@@ -119,16 +176,8 @@ function sameLabels(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-// Records made elsewhere (a caller's plain objects) are written with their fields only.
-function asNodeRec(n: NodeRecord): unknown {
-  return n instanceof NodeRec ? n : plainNode(n);
-}
-function asEdgeRec(e: EdgeRecord): unknown {
-  return e instanceof EdgeRec ? e : plainEdge(e);
-}
-
 type Rec = NodeRecord | EdgeRecord;
-/** An op as a log holds it: full (records) or compact (an update without `before`, a drop by `id`). */
+/** An op as the reader takes it (`loggedOp`): full (records) or compact (an update without `before`, a drop by `id`). */
 export type LoggedOp = { op: Op['op']; id?: string; node?: Rec; edge?: Rec; before?: Rec; labels?: string[]; set?: Record<string, Json>; del?: string[] };
 
 function plainNode(n: NodeRecord): unknown {

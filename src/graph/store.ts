@@ -10,7 +10,7 @@ import { netOps } from './_internals/net-ops.ts';
 import type { BlockSink } from './_internals/merkle.ts';
 import { EdgeRec, NodeRec } from './_internals/records.ts';
 import { ValueView } from './_internals/value-view.ts';
-import { MemoryBackend } from './backend.ts';
+import { MemoryBackend, loggedOp } from './backend.ts';
 import type { Backend, CommitEntry, LoggedOp, Op } from './backend.ts';
 import { ConflictError, GraphError } from './errors.ts';
 import { Transaction } from './transaction.ts';
@@ -720,7 +720,13 @@ function applyOp(d: Draft, op: Op): void {
 function replayEntry(d: Draft, e: CommitEntry): Op[] {
   const out: Op[] = new Array(e.ops.length);
   for (let i = 0; i < e.ops.length; i++) {
-    const op = reviveOp(d, e.tx, e.ops[i] as LoggedOp);
+    let logged: LoggedOp;
+    try {
+      logged = loggedOp(e.ops[i]);
+    } catch (err) {
+      throw new GraphError('CORRUPT_BLOCK', `Store: commit ${e.tx} of the log cannot be read: ${(err as Error).message}`, { cause: err });
+    }
+    const op = reviveOp(d, e.tx, logged);
     applyOp(d, op);
     out[i] = op;
   }

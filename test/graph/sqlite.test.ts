@@ -244,9 +244,9 @@ describe('SQLite backend', () => {
     // Compact rows: an update holds no `before`, a drop only the id.
     const db = new Database(file, { readonly: true });
     const row = (tx: number): { ops: unknown[] } => JSON.parse((db.prepare('SELECT bytes FROM commits WHERE tx = ?').get(tx) as { bytes: Buffer }).bytes.toString('utf8'));
-    expect(row(11).ops).toContainEqual({ op: 'dropEdge', id: 'e5' });
+    expect(row(11).ops).toContainEqual(['-e', 'e5']);
     // An update holds what it changed: commit 7 merged { touched: true } into n3.
-    expect(row(7).ops).toContainEqual({ op: 'updateNode', id: 'n3', set: { touched: true } });
+    expect(row(7).ops).toContainEqual(['~n', 'n3', { touched: true }]);
     db.close();
     const b = open(file, { snapshotEvery: 10 });
     // 1..30 are read from the log against an older version, 31..35 were restored at open.
@@ -262,6 +262,8 @@ describe('SQLite backend', () => {
     const node = head.getNode('n3')!;
     // A user's JSON of a stored record is its data too.
     expect(Object.keys(JSON.parse(JSON.stringify(node)))).toEqual(['id', 'labels', 'props']);
+    const added = new Map<string, unknown>();
+    for (let t = 1; t <= 12; t++) for (const op of a.changes(t)) if (op.op === 'addNode') added.set(`${t}:${op.node.id}`, op.node.props);
     await a.close();
     const db = new Database(file, { readonly: true });
     const rows = (db.prepare('SELECT bytes FROM commits ORDER BY tx').all() as { bytes: Buffer }[]).map((r) => JSON.parse(r.bytes.toString('utf8')));
@@ -269,11 +271,26 @@ describe('SQLite backend', () => {
     expect(rows.length).toBe(12);
     for (const row of rows) {
       expect(Object.keys(row)).toEqual(['tx', 'parentTx', 'time', 'meta', 'ops']);
-      for (const op of row.ops) {
-        if (op.node !== undefined) expect(Object.keys(op.node)).toEqual(['id', 'labels', 'props']);
-        else if (op.edge !== undefined) expect(Object.keys(op.edge)).toEqual(['id', 'type', 'src', 'dst', 'props']);
-        else if (op.set !== undefined) expect(Object.keys(op)).toEqual(['op', 'id', ...(op.labels === undefined ? [] : ['labels']), 'set', ...(op.del === undefined ? [] : ['del'])]);
-        else expect(Object.keys(op)).toEqual(['op', 'id']);
+      // Positional ops (format 3): the code, the id, then the record's data or the update's delta.
+      for (const op of row.ops as unknown[][]) {
+        expect(Array.isArray(op)).toBe(true);
+        const [code, id, ...rest] = op;
+        expect(typeof id).toBe('string');
+        const plain = (v: unknown): void => expect(Object.getPrototypeOf(v) === Object.prototype && !Array.isArray(v)).toBe(true);
+        if (code === '+n') {
+          expect(rest.length === 1 || rest.length === 2).toBe(true);
+          expect(Array.isArray(rest[0])).toBe(true);
+          if (rest.length === 2) plain(rest[1]);
+          expect(rest[1] ?? {}).toEqual(added.get(`${row.tx}:${id as string}`));
+        } else if (code === '+e') {
+          expect(rest.length === 3 || rest.length === 4).toBe(true);
+          for (const v of rest.slice(0, 3)) expect(typeof v).toBe('string');
+          if (rest.length === 4) plain(rest[3]);
+        } else if (code === '~n' || code === '~e') {
+          expect(rest.length).toBeGreaterThanOrEqual(1);
+          plain(rest[0]);
+        } else expect(['-n', '-e']).toContain(code);
+        if (code === '-n' || code === '-e') expect(rest).toEqual([]);
       }
     }
   });
@@ -330,27 +347,75 @@ describe('SQLite backend', () => {
     );
   });
 
-  it('reads logs whose updates carry the whole record after them (written before updates were deltas)', async () => {
+  it('reads logs written with ops as objects, with updates as deltas (format 2) or as the whole record after them (before that)', async () => {
     const file = join(dir, 's.db');
     const a = open(file, { snapshotEvery: 0 });
     fill(a, 20);
     const cids = Array.from({ length: 21 }, (_, t) => a.cid(t).toString());
     const full = Array.from({ length: 21 }, (_, t) => (plainEntry({ tx: t, parentTx: t - 1, time: 0, meta: null, ops: a.changes(t) }) as { ops: { op: string }[] }).ops);
     await a.close();
-    // Rewrite each row with updates in the old form: the whole record after the update.
-    const db = new Database(file);
-    const rows = db.prepare('SELECT tx, bytes FROM commits').all() as { tx: number; bytes: Buffer }[];
-    let rewritten = 0;
-    for (const r of rows) {
-      const e = JSON.parse(r.bytes.toString('utf8')) as { ops: { op: string }[] };
-      const old = e.ops.map((o, i) => (o.op === 'updateNode' || o.op === 'updateEdge' ? (rewritten++, { op: o.op, ...Object.fromEntries(Object.entries(full[r.tx][i]).filter(([k]) => k !== 'before' && k !== 'op')) }) : o));
-      const bytes = Buffer.from(JSON.stringify({ ...e, ops: old }), 'utf8');
-      db.prepare('UPDATE commits SET bytes = ?, digest = ? WHERE tx = ?').run(bytes, createHash('sha256').update(bytes).digest(), r.tx);
+    const original = readFileSync(file);
+    // Format 2: each op an object; an update {op, id, labels?, set, del?}, a drop {op, id}.
+    const objectOp = (o: unknown[]): Record<string, unknown> => {
+      const [code, id, a, b, c, d] = o as [string, string, ...unknown[]];
+      switch (code) {
+        case '+n':
+          return { op: 'addNode', node: { id, labels: a, props: b ?? {} } };
+        case '+e':
+          return { op: 'addEdge', edge: { id, type: a, src: b, dst: c, props: d ?? {} } };
+        case '~n':
+          return { op: 'updateNode', id, ...(c === undefined ? {} : { labels: c }), set: a, ...(b == null ? {} : { del: b }) };
+        case '~e':
+          return { op: 'updateEdge', id, set: a, ...(b == null ? {} : { del: b }) };
+        default:
+          return { op: code === '-n' ? 'dropNode' : 'dropEdge', id };
+      }
+    };
+    for (const form of ['deltas', 'whole records'] as const) {
+      writeFileSync(file, original);
+      const db = new Database(file);
+      const rows = db.prepare('SELECT tx, bytes FROM commits').all() as { tx: number; bytes: Buffer }[];
+      let updates = 0;
+      for (const r of rows) {
+        const e = JSON.parse(r.bytes.toString('utf8')) as { ops: unknown[][] };
+        const ops = e.ops.map((o, i) => {
+          const obj = objectOp(o);
+          if (obj.op !== 'updateNode' && obj.op !== 'updateEdge') return obj;
+          updates++;
+          // Before update deltas: the whole record after the update.
+          return form === 'deltas' ? obj : { op: obj.op, ...Object.fromEntries(Object.entries(full[r.tx][i]).filter(([k]) => k !== 'before' && k !== 'op')) };
+        });
+        const bytes = Buffer.from(JSON.stringify({ ...e, ops }), 'utf8');
+        db.prepare('UPDATE commits SET bytes = ?, digest = ? WHERE tx = ?').run(bytes, createHash('sha256').update(bytes).digest(), r.tx);
+      }
+      db.close();
+      expect(updates).toBeGreaterThan(0);
+      const b = open(file, { snapshotEvery: 0 });
+      for (let t = 0; t <= 20; t++) expect(b.cid(t).toString()).toBe(cids[t]);
+      await b.close();
     }
-    db.close();
-    expect(rewritten).toBeGreaterThan(0);
+  });
+
+  it('an op of a shape no format has is a corruption error naming the commit, never a wrong graph', async () => {
+    const file = join(dir, 's.db');
+    const a = open(file, { snapshotEvery: 0 });
+    fill(a, 8);
+    await a.close();
+    for (const bad of [['?n', 'n1'], ['+e', 'x', 'E', 7, 'n1'], ['~n', 'n1', 'not an object'], 'dropNode', null]) {
+      const db = new Database(file);
+      const r = db.prepare('SELECT bytes FROM commits WHERE tx = 5').get() as { bytes: Buffer };
+      const e = JSON.parse(r.bytes.toString('utf8')) as { ops: unknown[] };
+      const bytes = Buffer.from(JSON.stringify({ ...e, ops: [...e.ops, bad] }), 'utf8');
+      db.prepare('UPDATE commits SET bytes = ?, digest = ? WHERE tx = 5').run(bytes, createHash('sha256').update(bytes).digest());
+      db.close();
+      expect(() => open(file, { snapshotEvery: 0 }), JSON.stringify(bad)).toThrowError(expect.objectContaining({ code: 'CORRUPT_BLOCK', message: expect.stringMatching(/commit 5 of the log cannot be read: /) }));
+      // Put the row back for the next shape.
+      const db2 = new Database(file);
+      db2.prepare('UPDATE commits SET bytes = ?, digest = ? WHERE tx = 5').run(r.bytes, createHash('sha256').update(r.bytes).digest());
+      db2.close();
+    }
     const b = open(file, { snapshotEvery: 0 });
-    for (let t = 0; t <= 20; t++) expect(b.cid(t).toString()).toBe(cids[t]);
+    expect(b.headTx).toBe(8);
     await b.close();
   });
 
