@@ -141,17 +141,21 @@ export class Draft implements GraphValue {
     const c = this.ch();
     this.nodes = champ.set(this.nodes, rec.id, rec, this.edit, c, hash);
     if (c.added) this.nodeCount++;
+    // Indexed loops: a for-of over a label list allocated an iterator per call here.
     if (before !== undefined) {
-      for (const l of before.labels) if (!rec.labels.includes(l)) this.byLabel = indexRemove(this.byLabel, l, rec.id, this.edit, this.ch(), hash);
+      const was = before.labels;
+      for (let i = 0; i < was.length; i++) if (!rec.labels.includes(was[i])) this.byLabel = indexRemove(this.byLabel, was[i], rec.id, this.edit, this.ch(), hash);
     }
-    for (const l of rec.labels) this.byLabel = indexPut(this.byLabel, l, rec.id, rec, this.edit, this.ch(), hash);
+    const labels = rec.labels;
+    for (let i = 0; i < labels.length; i++) this.byLabel = indexPut(this.byLabel, labels[i], rec.id, rec, this.edit, this.ch(), hash);
   }
 
   removeNode(rec: NodeRec, hash: number = champ.hashing.hash(rec.id)): void {
     const c = this.ch();
     this.nodes = champ.remove(this.nodes, rec.id, this.edit, c, hash);
     if (c.removed) this.nodeCount--;
-    for (const l of rec.labels) this.byLabel = indexRemove(this.byLabel, l, rec.id, this.edit, this.ch(), hash);
+    const labels = rec.labels;
+    for (let i = 0; i < labels.length; i++) this.byLabel = indexRemove(this.byLabel, labels[i], rec.id, this.edit, this.ch(), hash);
   }
 
   putEdge(rec: EdgeRec, hash: number = champ.hashing.hash(rec.id), srcHash?: number, dstHash?: number): void {

@@ -81,7 +81,8 @@ export function mergeOwnedProps(method: string, kind: string, id: string, base: 
   const out: Record<string, Json> = {};
   let ctx: Ctx | undefined;
   let n = 0;
-  for (const k of Object.keys(base)) {
+  // for-in, not Object.keys: no key array per merge (both are plain objects: own keys only).
+  for (const k in base) {
     if (Object.prototype.hasOwnProperty.call(patch, k)) {
       const v = patch[k];
       if (v === undefined) continue;
@@ -90,7 +91,7 @@ export function mergeOwnedProps(method: string, kind: string, id: string, base: 
     n++;
   }
   let added = false;
-  for (const k of Object.keys(patch)) {
+  for (const k in patch) {
     if (Object.prototype.hasOwnProperty.call(base, k)) continue;
     const v = patch[k];
     if (v === undefined) continue;
@@ -205,7 +206,7 @@ function adopt(ctx: Ctx, v: object): void {
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) adoptIn(ctx, v as unknown as Record<number, unknown>, i);
   } else if (isPlainObject(v)) {
-    for (const k of Object.keys(v)) adoptIn(ctx, v, k);
+    for (const k in v) adoptIn(ctx, v, k);
   } else {
     throw ctx.fail(`is ${describe(v)}, which is not JSON-like`);
   }
