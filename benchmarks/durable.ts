@@ -78,26 +78,39 @@ export async function main(args: string[]): Promise<void> {
     // collection leaves V8 slow for the next ~0.3 s (seq3 measured at ~60 % speed over its first
     // 1,000 workflows after gc(), full speed without the gc()): a cost of the harness, which no
     // running engine pays.
-    const settle = async (make: () => WorkflowEngine, n: number): Promise<void> => {
+    // Returns the heap just after the collection: the baseline of what the timed engine will keep
+    // (the throwaway engine is closed and collected by the time that is measured).
+    const settle = async (make: () => WorkflowEngine, n: number): Promise<number> => {
       gc();
+      const base = process.memoryUsage().heapUsed;
       const e = make();
       await run(e, n, concurrency);
       await e.close();
+      return base;
     };
     // Warm-up of both contenders (each has code the other does not run), then they
     // alternate so machine noise falls on both alike.
     await settle(memoryEngine, 2000);
     await settle(sqliteEngine, 2000);
+    // What a running engine keeps per workflow: the heap after a timed run (collected, the engine
+    // still open) less the heap before its engine was made. Measured after the timing, untimed.
+    const retained: { durable: number[]; memory: number[] } = { durable: [], memory: [] };
+    const heap = (): number => {
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
     for (let r = 0; r < rounds; r++) {
-      await settle(sqliteEngine, 500);
+      let before = await settle(sqliteEngine, 500);
       const backend = new TimedSqliteBackend(join(dir, `seq3-${r}.db`));
       const engine = WorkflowEngine.builder().withBackend(backend).withActivities(activities()).build();
       durable.push(await run(engine, total, concurrency));
+      retained.durable.push((heap() - before) / total);
       await engine.close();
       latencies = latencies.concat(backend.latencies);
-      await settle(memoryEngine, 500);
+      before = await settle(memoryEngine, 500);
       const mem = memoryEngine();
       memory.push(await run(mem, total, concurrency));
+      retained.memory.push((heap() - before) / total);
       await mem.close();
       log(`round ${r + 1}: sqlite ${round(durable[r], 0)} wf/s, memory ${round(memory[r], 0)} wf/s`);
     }
@@ -106,6 +119,7 @@ export async function main(args: string[]): Promise<void> {
     const m = median(memory);
     log(`seq3 x ${total}, ${concurrency} in flight: sqlite (synchronous=FULL) ${round(d, 0)} wf/s, memory ${round(m, 0)} wf/s`);
     log(`commit -> durable over ${latencies.length} commits: p50 ${round(percentile(latencies, 50))} ms, p99 ${round(percentile(latencies, 99))} ms`);
+    log(`heap kept per workflow by the open engine after ${total}: sqlite ${round(median(retained.durable) / 1024, 1)} KB (history since the latest snapshot), memory ${round(median(retained.memory) / 1024, 1)} KB (all history)`);
     finish('durable', {
       workflows: total,
       concurrency,
@@ -117,6 +131,8 @@ export async function main(args: string[]): Promise<void> {
       durable_vs_memory: round(d / m, 3),
       commit_p50_ms: round(percentile(latencies, 50)),
       commit_p99_ms: round(percentile(latencies, 99)),
+      durable_retained_kb_per_workflow: round(median(retained.durable) / 1024, 1),
+      memory_retained_kb_per_workflow: round(median(retained.memory) / 1024, 1),
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

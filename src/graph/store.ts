@@ -51,6 +51,17 @@ export interface StoreOptions {
    */
   keepEvery?: number;
   /**
+   * Which history a persistent store keeps in memory. 'since-snapshot'
+   * (default on a persistent backend): the versions and commits from the
+   * latest snapshot on; each snapshot lets go of those before it, which are
+   * read back from the backend when asked for, as after a restart (the
+   * nearest snapshot's blocks plus the log). Memory then stays bounded by
+   * `snapshotEvery` commits instead of growing with every commit. 'all' (the
+   * only choice in memory, where nothing could be read back): every commit
+   * stays in memory, and old reads cost what recent ones do.
+   */
+  inMemory?: 'all' | 'since-snapshot';
+  /**
    * A tag for each commit, from its meta (the workflow engine tags a commit
    * with its execution), that `commitsTagged` finds without reading the log
    * on a backend that indexes tags (SQLite). Give the same function on every open.
@@ -174,6 +185,8 @@ export class Store implements TxHost {
   private readonly older = new Map<TxId, { value: GraphValue; commit: Commit }>();
   private lastSnapshotTx = 0;
   private readonly snapshotEvery: number;
+  /** Whether a snapshot lets go of the history before it (`StoreOptions.inMemory`). */
+  private readonly forgets: boolean;
   private readonly tagOf: ((meta: Json) => string | undefined) | undefined;
   private closed = false;
   /**
@@ -203,6 +216,10 @@ export class Store implements TxHost {
     // Every snapshot hashes and writes what changed since the last one, in-flight state included:
     // 1,000 cost durable seq3 throughput ~15 % against ~5 % for 10,000 (docs/durability.md).
     this.snapshotEvery = options.snapshotEvery ?? (backend.persistent ? 10_000 : 0);
+    const inMemory = options.inMemory ?? (backend.persistent ? 'since-snapshot' : 'all');
+    if (inMemory !== 'all' && inMemory !== 'since-snapshot') throw new GraphError('INVALID_ARGUMENT', `Store: "inMemory" must be 'all' or 'since-snapshot', got ${String(inMemory)}`);
+    if (inMemory === 'since-snapshot' && !backend.persistent) throw new GraphError('INVALID_ARGUMENT', `Store: "inMemory" 'since-snapshot' needs a persistent backend (the ${backend.name} backend keeps no blocks to read old versions back from)`);
+    this.forgets = inMemory === 'since-snapshot';
     this.tagOf = options.tagOf;
     this.retention = { snapshots: options.retention?.snapshots ?? Infinity, log: options.retention?.log ?? 'all' };
     const keep = options.keepEvery ?? 64;
@@ -257,12 +274,31 @@ export class Store implements TxHost {
     c.digest ??= rootDigest(value.nodes, value.edges, this.sink);
     this.backend.putSnapshot({ tx, root: c.digest });
     this.lastSnapshotTx = tx;
+    if (this.forgets) this.forgetBefore(tx, value);
     const snaps = this.backend.snapshots();
     if (snaps.length > this.retention.snapshots) {
       const keepFrom = snaps[snaps.length - this.retention.snapshots].tx;
       this.backend.prune(keepFrom, this.retention.log === 'since-oldest-snapshot');
     }
     return tx;
+  }
+
+  /**
+   * Lets go of the versions and commits before `tx`, the head just
+   * snapshotted: reads of them go to the backend (`loadOlder`), as after a
+   * restart from this snapshot. The head stays materialised for good (no
+   * transaction takes it over): every in-memory version is rebuilt from it.
+   */
+  private forgetBefore(tx: TxId, value: GraphValue): void {
+    const n = tx - this.firstTx;
+    if (n <= 0) return;
+    this.reusable = null;
+    this.versions.splice(0, n);
+    this.versions[0] = value;
+    this.commits.splice(0, n);
+    this.firstTx = tx;
+    this.opsSinceKept = 0;
+    for (const t of [...this.rebuilt.keys()]) if (t < tx) this.rebuilt.delete(t);
   }
 
   /** The version committed as `tx`. */
@@ -300,8 +336,18 @@ export class Store implements TxHost {
 
   /** Commit metadata of `tx`. */
   commitInfo(tx: TxId): CommitInfo {
-    this.valueAt('Store.commitInfo', tx);
-    return this.commitAt(tx);
+    this.checkTx('Store.commitInfo', tx);
+    if (tx >= this.firstTx) return this.commits[tx - this.firstTx];
+    // Older than memory: the log's entry, without rebuilding the version (its CID, if asked for, does).
+    const cached = this.older.get(tx);
+    if (cached !== undefined) return cached.commit;
+    if (tx >= this.oldestTx) {
+      for (const e of this.backend.readCommits(tx)) {
+        if (e.tx === tx) return new Commit(this, e.tx, e.parentTx, e.time, reviveJson(e.meta, false));
+        break;
+      }
+    }
+    throw new GraphError('TX_NOT_FOUND', `Store.commitInfo: TxId ${tx} is no longer retained (the oldest readable TxId is ${this.oldestTx})`);
   }
 
   /** Commits from `from` to `to` inclusive (default: all kept, from TxId 1). */
@@ -339,6 +385,15 @@ export class Store implements TxHost {
       if (txs === undefined) throw new GraphError('BACKEND', `Store.commitsTagged: the ${b.name} backend did not complete its tag index`);
     }
     return txs;
+  }
+
+  /**
+   * The oldest TxId whose version and commit are in memory (`inMemory`):
+   * reads from it on cost what reads of the head cost; older ones are read
+   * back from the backend.
+   */
+  get inMemoryFrom(): TxId {
+    return this.firstTx;
   }
 
   /** The oldest TxId that can still be read. */

@@ -20,6 +20,11 @@ function open(file: string, options: Omit<StoreOptions, 'backend'> = {}): Store 
   return new Store({ backend: new SqliteBackend(file), ...options });
 }
 
+/** One more commit after `fill`. */
+function fill2(store: Store): void {
+  store.transact((tx) => void tx.addNode('x', ['X'], { after: true }));
+}
+
 /** n commits: a chain of nodes with a counter, some deletions and updates. */
 function fill(store: Store, n: number): void {
   for (let i = 0; i < n; i++) {
@@ -204,22 +209,66 @@ describe('SQLite backend', () => {
 
   it("retention 'since-oldest-snapshot' keeps exactly the TxIds from the oldest kept snapshot on", async () => {
     const file = join(dir, 's.db');
+    const reference = new Store();
+    fill(reference, 45);
+    const cids = Array.from({ length: 46 }, (_, t) => reference.cid(t).toString());
     const a = open(file, { snapshotEvery: 10, retention: { snapshots: 2, log: 'since-oldest-snapshot' } });
     fill(a, 45);
-    const cids = Array.from({ length: 46 }, (_, t) => a.cid(t).toString());
-    await a.close();
-    const b = open(file, { snapshotEvery: 10, retention: { snapshots: 2, log: 'since-oldest-snapshot' } });
-    expect(b.oldestTx).toBe(30);
-    for (let t = 30; t <= 45; t++) expect(b.cid(t).toString()).toBe(cids[t]);
-    for (const t of [0, 5, 29]) {
-      try {
-        b.at(t);
-        expect.unreachable();
-      } catch (e) {
-        expect((e as GraphError).code).toBe('TX_NOT_FOUND');
-        expect((e as Error).message).toContain('30');
+    // The same TxIds in the process that made the commits (it keeps only those since its latest snapshot in memory) and after reopening.
+    const readable = async (s: Store): Promise<void> => {
+      expect(s.oldestTx).toBe(30);
+      for (let t = 30; t <= 45; t++) expect(s.cid(t).toString()).toBe(cids[t]);
+      for (const t of [0, 5, 29]) {
+        for (const read of [() => s.at(t), () => s.commitInfo(t)]) {
+          try {
+            read();
+            expect.unreachable();
+          } catch (e) {
+            expect((e as GraphError).code).toBe('TX_NOT_FOUND');
+            expect((e as Error).message).toContain('30');
+          }
+        }
+      }
+      await s.close();
+    };
+    await readable(a);
+    await readable(open(file, { snapshotEvery: 10, retention: { snapshots: 2, log: 'since-oldest-snapshot' } }));
+    // Kept in memory, the process that made them reads them all.
+    const c = open(join(dir, 'all.db'), { snapshotEvery: 10, retention: { snapshots: 2, log: 'since-oldest-snapshot' }, inMemory: 'all' });
+    fill(c, 45);
+    for (let t = 0; t <= 45; t++) expect(c.cid(t).toString()).toBe(cids[t]);
+    await c.close();
+  });
+
+  it("a persistent store keeps in memory only the history since its latest snapshot, and reads every older TxId back as it was", async () => {
+    const reference = new Store();
+    fill(reference, 57);
+    const a = open(join(dir, 's.db'), { snapshotEvery: 10 });
+    fill(a, 57);
+    expect(a.inMemoryFrom).toBe(50);
+    const memory = new Store({ inMemory: 'all' });
+    expect(memory.inMemoryFrom).toBe(0);
+    // Read newest first, then oldest first: neither order depends on a version cached by the other.
+    for (const order of [[...Array(58).keys()].reverse(), [...Array(58).keys()]]) {
+      for (const t of order) {
+        expect(a.cid(t).toString()).toBe(reference.cid(t).toString());
+        expect(plainOps(a.changes(t))).toBe(plainOps(reference.changes(t)));
+        const [ca, cr] = [a.commitInfo(t), reference.commitInfo(t)];
+        expect([ca.tx, ca.parentTx, ca.meta]).toEqual([cr.tx, cr.parentTx, cr.meta]);
+        expect(a.at(t).nodeCount).toBe(reference.at(t).nodeCount);
       }
     }
+    expect(a.history(1, 57).map((c) => c.meta)).toEqual(reference.history(1, 57).map((c) => c.meta));
+    // A snapshot taken by hand lets go too; the store goes on committing and reading.
+    a.snapshot();
+    expect(a.inMemoryFrom).toBe(57);
+    fill2(a);
+    expect(a.headTx).toBe(58);
+    expect(a.at(57).getNode('x')).toBeUndefined();
+    expect(a.at(58).getNode('x')?.props).toEqual({ after: true });
+    await a.close();
+    expect(() => new Store({ inMemory: 'since-snapshot' })).toThrowError(/persistent backend/);
+    expect(() => open(join(dir, 'bad.db'), { inMemory: 'some' as never })).toThrowError(/"inMemory" must be/);
   });
 
   it("retention of snapshots with log 'all' keeps every TxId readable", async () => {
