@@ -48,6 +48,12 @@ export interface SnapshotOptions {
    * deletes the commits before the oldest kept snapshot.
    */
   readonly retention?: { readonly snapshots?: number; readonly log?: 'all' | 'since-oldest-snapshot' };
+  /**
+   * Which history the running engine keeps in memory: `since-snapshot`
+   * (default on a durable store) the commits since the latest snapshot, older
+   * ones read back from the file; `all` every commit (memory grows with each).
+   */
+  readonly inMemory?: 'all' | 'since-snapshot';
 }
 
 export interface WorkflowEngineOptions {
@@ -151,6 +157,8 @@ export class WorkflowEngineBuilder {
     if (every !== undefined && !(Number.isInteger(every) && every >= 0)) throw new EngineError('INVALID_ARGUMENT', `WorkflowEngineBuilder.withSnapshots: "every" must be a non-negative integer, got ${String(every)}`);
     const keep = options.retention?.snapshots;
     if (keep !== undefined && !(keep === Infinity || (Number.isInteger(keep) && keep >= 1))) throw new EngineError('INVALID_ARGUMENT', `WorkflowEngineBuilder.withSnapshots: "retention.snapshots" must be an integer >= 1, got ${String(keep)}`);
+    const inMemory = options.inMemory;
+    if (inMemory !== undefined && inMemory !== 'all' && inMemory !== 'since-snapshot') throw new EngineError('INVALID_ARGUMENT', `WorkflowEngineBuilder.withSnapshots: "inMemory" must be 'all' or 'since-snapshot', got ${String(inMemory)}`);
     this.snapshots = options;
     return this;
   }
@@ -257,6 +265,7 @@ export class WorkflowEngine {
         now: () => this.clock.now(),
         snapshotEvery: options.snapshots?.every,
         retention: options.snapshots?.retention,
+        inMemory: options.snapshots?.inMemory,
         // Each commit is tagged with its execution: its events are found without reading the log.
         tagOf: executionOf,
       });

@@ -459,6 +459,14 @@ describe('snapshots and retention (the promise of docs/durability.md)', () => {
     expect(e.store.inMemoryFrom).toBe(40);
     expect(read()).toEqual(inMemory);
     await e.close();
+    // inMemory 'all': every commit stays in memory (and memory grows with each).
+    const all = sqliteEngine(newFile(), recorder({ inc, slow: inc }).registry, new VirtualClock({ autoAdvance: true }), { every: 10, inMemory: 'all' });
+    all.registerWorkflow(SEQ3);
+    for (let i = 0; i < 11; i++) await all.waitForCompletion(all.startWorkflow('seq3', { n: i }));
+    expect(all.store.inMemoryFrom).toBe(0);
+    await all.close();
+    expect(() => WorkflowEngine.builder().withSnapshots({ inMemory: 'some' as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => WorkflowEngine.builder().withStorage('memory').withSnapshots({ inMemory: 'since-snapshot' }).build()).toThrow(/persistent backend/);
   });
 
   it('log "all" (default): every TxId from 0 to the head stays readable after reopening', async () => {
