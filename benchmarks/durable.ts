@@ -92,34 +92,39 @@ export async function main(args: string[]): Promise<void> {
     // alternate so machine noise falls on both alike.
     await settle(memoryEngine, 2000);
     await settle(sqliteEngine, 2000);
-    // What a running engine keeps per workflow: the heap after a timed run (collected, the engine
-    // still open) less the heap before its engine was made. Measured after the timing, untimed.
-    const retained: { durable: number[]; memory: number[] } = { durable: [], memory: [] };
-    const heap = (): number => {
-      gc();
-      return process.memoryUsage().heapUsed;
-    };
     for (let r = 0; r < rounds; r++) {
-      let before = await settle(sqliteEngine, 500);
+      await settle(sqliteEngine, 500);
       const backend = new TimedSqliteBackend(join(dir, `seq3-${r}.db`));
       const engine = WorkflowEngine.builder().withBackend(backend).withActivities(activities()).build();
       durable.push(await run(engine, total, concurrency));
-      retained.durable.push((heap() - before) / total);
       await engine.close();
       latencies = latencies.concat(backend.latencies);
-      before = await settle(memoryEngine, 500);
+      await settle(memoryEngine, 500);
       const mem = memoryEngine();
       memory.push(await run(mem, total, concurrency));
-      retained.memory.push((heap() - before) / total);
       await mem.close();
       log(`round ${r + 1}: sqlite ${round(durable[r], 0)} wf/s, memory ${round(memory[r], 0)} wf/s`);
     }
+    // What a running engine keeps per workflow, untimed, after the timed rounds: the heap with the
+    // engine still open after `total` workflows, less the heap before it was made (both collected).
+    const retained = async (make: () => WorkflowEngine): Promise<number> => {
+      gc();
+      const base = process.memoryUsage().heapUsed;
+      const e = make();
+      await run(e, total, concurrency);
+      gc();
+      const kept = (process.memoryUsage().heapUsed - base) / total;
+      await e.close();
+      return kept;
+    };
+    const keptDurable = await retained(sqliteEngine);
+    const keptMemory = await retained(memoryEngine);
     // Medians, as the workflow bench reports (single rounds vary by 20–40 % on the development VM).
     const d = median(durable);
     const m = median(memory);
     log(`seq3 x ${total}, ${concurrency} in flight: sqlite (synchronous=FULL) ${round(d, 0)} wf/s, memory ${round(m, 0)} wf/s`);
     log(`commit -> durable over ${latencies.length} commits: p50 ${round(percentile(latencies, 50))} ms, p99 ${round(percentile(latencies, 99))} ms`);
-    log(`heap kept per workflow by the open engine after ${total}: sqlite ${round(median(retained.durable) / 1024, 1)} KB (history since the latest snapshot), memory ${round(median(retained.memory) / 1024, 1)} KB (all history)`);
+    log(`heap kept per workflow by the open engine after ${total}: sqlite ${round(keptDurable / 1024, 1)} KB (history since the latest snapshot), memory ${round(keptMemory / 1024, 1)} KB (all history)`);
     finish('durable', {
       workflows: total,
       concurrency,
@@ -131,8 +136,8 @@ export async function main(args: string[]): Promise<void> {
       durable_vs_memory: round(d / m, 3),
       commit_p50_ms: round(percentile(latencies, 50)),
       commit_p99_ms: round(percentile(latencies, 99)),
-      durable_retained_kb_per_workflow: round(median(retained.durable) / 1024, 1),
-      memory_retained_kb_per_workflow: round(median(retained.memory) / 1024, 1),
+      durable_retained_kb_per_workflow: round(keptDurable / 1024, 1),
+      memory_retained_kb_per_workflow: round(keptMemory / 1024, 1),
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
