@@ -63,7 +63,8 @@ export class SqliteBackend implements Backend {
   private sentSeq = 0;
   private ackedSeq = 0;
   private sendScheduled = false;
-  private waiters: { seq: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** One per batch awaited, in seq order. */
+  private waiters: { seq: number; promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private writer: { worker: Worker; port: MessagePort; acked: Int32Array; exited: Promise<void> } | undefined;
   private readonly stmts: {
     tagged: BetterSqlite3.Statement;
@@ -230,10 +231,14 @@ export class SqliteBackend implements Backend {
     // Everything queued goes in the next batch; with nothing queued, the last batch sent covers it all.
     const seq = this.hasQueued() ? this.sentSeq + 1 : this.sentSeq;
     if (seq <= this.ackedSeq) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ seq, resolve, reject });
-      this.schedule();
-    });
+    // Callers waiting for the same batch share one promise (waiters are in seq order).
+    const last = this.waiters[this.waiters.length - 1];
+    if (last !== undefined && last.seq === seq) return last.promise;
+    let settle!: { resolve: () => void; reject: (e: unknown) => void };
+    const promise = new Promise<void>((resolve, reject) => void (settle = { resolve, reject }));
+    this.waiters.push({ seq, promise, ...settle });
+    this.schedule();
+    return promise;
   }
 
   close(): Promise<void> {
@@ -357,8 +362,9 @@ export class SqliteBackend implements Backend {
       this.sent = { commits: this.sent.commits - b.commits, snapshots: this.sent.snapshots - b.snapshots };
       for (const d of b.blocks) this.unwrittenBlocks.delete(d);
     }
-    const ready = this.waiters.filter((x) => x.seq <= this.ackedSeq);
-    if (ready.length > 0) this.waiters = this.waiters.filter((x) => x.seq > this.ackedSeq);
+    let n = 0;
+    while (n < this.waiters.length && this.waiters[n].seq <= this.ackedSeq) n++;
+    const ready = n === 0 ? [] : this.waiters.splice(0, n);
     if (this.inflight.length === 0) this.writer?.port.unref();
     for (const x of ready) x.resolve();
   }
