@@ -1,3 +1,4 @@
+import { EdgeRec, NodeRec } from './_internals/records.ts';
 import type { EdgeRecord, Json, NodeRecord, Props, TxId } from './types.ts';
 
 /** One change inside a commit: the delta the commit log stores. */
@@ -130,50 +131,130 @@ function updateDelta(code: '~n' | '~e', id: string, labels: readonly string[] | 
   return del === undefined ? [code, id, set] : [code, id, set, del];
 }
 
-/**
- * A logged op in the object form the reader takes (`LoggedOp`): a positional
- * op (format 3) becomes one; an object op (earlier formats) is as it is.
- * Throws a plain Error for a shape that is neither (the caller names the commit).
- */
-export function loggedOp(op: unknown): LoggedOp {
-  if (!Array.isArray(op)) {
-    if (typeof op !== 'object' || op === null || typeof (op as LoggedOp).op !== 'string') throw new Error(`an op is ${JSON.stringify(op)}`);
-    return op as LoggedOp;
-  }
-  const a = op as unknown[];
-  const str = (i: number): string => {
-    if (typeof a[i] !== 'string') throw new Error(`op ${JSON.stringify(a[0])} has no string at position ${i}`);
-    return a[i] as string;
-  };
-  const obj = <T>(i: number, fallback: T): T => {
-    const v = a[i];
-    if (v === undefined || v === null) return fallback;
-    if (typeof v !== 'object') throw new Error(`op ${JSON.stringify(a[0])} ${str(1)} has ${JSON.stringify(v)} at position ${i}`);
-    return v as T;
-  };
-  switch (a[0]) {
-    case '+n':
-      return { op: 'addNode', node: { id: str(1), labels: obj<string[]>(2, []), props: obj<Props>(3, {}) } };
-    case '+e':
-      return { op: 'addEdge', edge: { id: str(1), type: str(2), src: str(3), dst: str(4), props: obj<Props>(5, {}) } };
-    case '~n':
-      return { op: 'updateNode', id: str(1), set: obj<Record<string, Json>>(2, {}), del: obj<string[] | undefined>(3, undefined), labels: obj<string[] | undefined>(4, undefined) };
-    case '~e':
-      return { op: 'updateEdge', id: str(1), set: obj<Record<string, Json>>(2, {}), del: obj<string[] | undefined>(3, undefined) };
-    case '-n':
-      return { op: 'dropNode', id: str(1) };
-    case '-e':
-      return { op: 'dropEdge', id: str(1) };
-    default:
-      throw new Error(`an op starts with ${JSON.stringify(a[0])}`);
-  }
-}
-
 function sameLabels(a: readonly string[], b: readonly string[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * A logged op in the object form the reader takes (`LoggedOp`), checked: a
+ * positional op (format 3) becomes one; an object op (earlier formats) is
+ * returned as it is once its shape is right. Throws a plain Error naming what
+ * is wrong for any other shape (the caller names the commit): a log is never
+ * read into a wrong graph.
+ */
+export function loggedOp(op: unknown): LoggedOp {
+  if (Array.isArray(op)) return positionalOp(op);
+  if (!isPlain(op)) throw new Error(`an op is ${show(op)}`);
+  const o = op as LoggedOp;
+  const what = `op ${show(o.op)}`;
+  switch (o.op) {
+    case 'addNode':
+      nodeRecord(what, o.node);
+      break;
+    case 'addEdge':
+      edgeRecord(what, o.edge);
+      break;
+    case 'updateNode':
+    case 'updateEdge':
+      if (o.set === undefined) {
+        if (o.op === 'updateNode') nodeRecord(what, o.node);
+        else edgeRecord(what, o.edge);
+      } else delta(what, o.id, o.set, o.del, o.labels);
+      break;
+    case 'dropNode':
+    case 'dropEdge': {
+      const rec = (o.op === 'dropNode' ? o.node : o.edge) as { id?: unknown } | undefined;
+      const isRecord = rec instanceof NodeRec || rec instanceof EdgeRec || isPlain(rec);
+      text(what, 'id', rec === undefined ? o.id : isRecord ? rec.id : rec);
+      break;
+    }
+    default:
+      throw new Error(`an op has kind ${show(o.op)}`);
+  }
+  return o;
+}
+
+function positionalOp(a: unknown[]): LoggedOp {
+  const what = `op ${show(a[0])}`;
+  const at = (i: number, name: string): string => text(what, name, a[i]);
+  const propsAt = (i: number): Props => (a.length > i ? plain(what, 'props', a[i]) : {}) as Props;
+  const arity = (min: number, max: number): void => {
+    if (a.length < min || a.length > max) throw new Error(`${what} has ${a.length} elements`);
+  };
+  switch (a[0]) {
+    case '+n':
+      arity(3, 4);
+      return { op: 'addNode', node: { id: at(1, 'id'), labels: strings(what, 'labels', a[2]), props: propsAt(3) } };
+    case '+e':
+      arity(5, 6);
+      return { op: 'addEdge', edge: { id: at(1, 'id'), type: at(2, 'type'), src: at(3, 'src'), dst: at(4, 'dst'), props: propsAt(5) } };
+    case '~n':
+    case '~e': {
+      arity(3, a[0] === '~n' ? 5 : 4);
+      const del = a[3] === null || a[3] === undefined ? undefined : a[3];
+      const out = { op: a[0] === '~n' ? 'updateNode' : 'updateEdge', id: a[1], set: a[2], del, labels: a[4] } as LoggedOp;
+      delta(what, out.id, out.set, out.del, out.labels);
+      return out;
+    }
+    case '-n':
+    case '-e':
+      arity(2, 2);
+      return { op: a[0] === '-n' ? 'dropNode' : 'dropEdge', id: at(1, 'id') };
+    default:
+      throw new Error(`an op starts with ${show(a[0])}`);
+  }
+}
+
+// A record the store made (a commit not yet written, read back from the queue) is right as it is.
+function nodeRecord(what: string, n: unknown): void {
+  if (n instanceof NodeRec) return;
+  const r = plain(what, 'node', n) as Record<string, unknown>;
+  text(what, 'node id', r.id);
+  strings(what, 'labels', r.labels);
+  plain(what, 'props', r.props);
+}
+
+function edgeRecord(what: string, e: unknown): void {
+  if (e instanceof EdgeRec) return;
+  const r = plain(what, 'edge', e) as Record<string, unknown>;
+  for (const k of ['id', 'type', 'src', 'dst']) text(what, `edge ${k}`, r[k]);
+  plain(what, 'props', r.props);
+}
+
+function delta(what: string, id: unknown, set: unknown, del: unknown, labels: unknown): void {
+  text(what, 'id', id);
+  plain(what, 'set', set);
+  if (del !== undefined) strings(what, 'del', del);
+  if (labels !== undefined) strings(what, 'labels', labels);
+}
+
+function text(what: string, name: string, v: unknown): string {
+  if (typeof v !== 'string') throw new Error(`${what} has ${name} ${show(v)}, not a string`);
+  return v;
+}
+
+function strings(what: string, name: string, v: unknown): string[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new Error(`${what} has ${name} ${show(v)}, not a list of strings`);
+  return v;
+}
+
+function plain(what: string, name: string, v: unknown): object {
+  if (!isPlain(v)) throw new Error(`${what} has ${name} ${show(v)}, not an object`);
+  return v as object;
+}
+
+function isPlain(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function show(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
 type Rec = NodeRecord | EdgeRecord;

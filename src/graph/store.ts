@@ -339,9 +339,11 @@ export class Store implements TxHost {
     this.checkTx('Store.commitInfo', tx);
     if (tx >= this.firstTx) return this.commits[tx - this.firstTx];
     // Older than memory: the log's entry, without rebuilding the version (its CID, if asked for, does).
-    const cached = this.older.get(tx);
-    if (cached !== undefined) return cached.commit;
     if (tx >= this.oldestTx) {
+      // TxId 0, the empty graph, has no entry in the log.
+      if (tx === 0) return new Commit(this, 0, -1, 0, null);
+      const cached = this.older.get(tx);
+      if (cached !== undefined) return cached.commit;
       for (const e of this.backend.readCommits(tx)) {
         if (e.tx === tx) return new Commit(this, e.tx, e.parentTx, e.time, reviveJson(e.meta, false));
         break;
@@ -398,9 +400,8 @@ export class Store implements TxHost {
 
   /** The oldest TxId that can still be read. */
   get oldestTx(): TxId {
-    if (this.firstTx === 0) return 0;
+    if (this.firstTx === 0 || this.retention.log === 'all') return 0;
     const snaps = this.backend.snapshots();
-    if (this.retention.log === 'all') return 0;
     return snaps.length > 0 ? Math.min(snaps[0].tx, this.firstTx) : this.firstTx;
   }
 
@@ -413,7 +414,8 @@ export class Store implements TxHost {
   changes(tx: TxId): readonly Op[] {
     this.checkTx('Store.changes', tx);
     if (tx === 0) return [];
-    const ops = tx > this.firstTx ? this.commits[tx - this.firstTx].ops : undefined;
+    // The commit at firstTx holds its ops when the store made it (not when a restore started there).
+    const ops = tx >= this.firstTx ? this.commits[tx - this.firstTx].ops : undefined;
     if (ops !== undefined) return ops;
     // A durable log leaves out the records an op replaced or removed: they are read from the version before.
     if (tx - 1 < this.oldestTx) throw new GraphError('TX_NOT_FOUND', `Store.changes: the changes of TxId ${tx} are read against TxId ${tx - 1}, which is no longer retained (the oldest readable TxId is ${this.oldestTx})`);
@@ -635,11 +637,12 @@ export class Store implements TxHost {
    * per version.
    */
   private loadOlder(tx: TxId, method = 'Store.at'): { value: GraphValue; commit: Commit } {
-    const cached = this.older.get(tx);
-    if (cached) return cached;
+    // Retention first: a version cached before the log was pruned is not readable any more either.
     if (tx < this.oldestTx) {
       throw new GraphError('TX_NOT_FOUND', `${method}: TxId ${tx} is no longer retained (the oldest readable TxId is ${this.oldestTx})`);
     }
+    const cached = this.older.get(tx);
+    if (cached) return cached;
     const snap = this.backend
       .snapshots()
       .filter((s) => s.tx <= tx)
@@ -691,8 +694,9 @@ export class Store implements TxHost {
     let from = 1;
     if (snap !== undefined) {
       const value = loadValue((d) => this.backend.getBlock(d), snap.root);
-      let commit: Commit | undefined;
-      for (const e of this.backend.readCommits(snap.tx)) {
+      // A snapshot of TxId 0 (the empty graph) has no commit in the log.
+      let commit: Commit | undefined = snap.tx === 0 ? new Commit(this, 0, -1, 0, null) : undefined;
+      if (snap.tx > 0) for (const e of this.backend.readCommits(snap.tx)) {
         if (e.tx === snap.tx) commit = new Commit(this, e.tx, e.parentTx, e.time, reviveJson(e.meta, false));
         break;
       }
@@ -773,6 +777,7 @@ function applyOp(d: Draft, op: Op): void {
  * replaced or removed (`compactEntryJson`): they are the ones `d` holds.
  */
 function replayEntry(d: Draft, e: CommitEntry): Op[] {
+  if (!Array.isArray(e.ops)) throw new GraphError('CORRUPT_BLOCK', `Store: commit ${e.tx} of the log cannot be read: its ops are ${JSON.stringify(e.ops)}`);
   const out: Op[] = new Array(e.ops.length);
   for (let i = 0; i < e.ops.length; i++) {
     let logged: LoggedOp;
@@ -796,8 +801,10 @@ function reviveOp(d: Draft, tx: TxId, op: LoggedOp): Op {
   // A node op's record is a node, an edge op's an edge (the log's type does not say which).
   const node = op.node as NodeRecord;
   const edge = op.edge as EdgeRecord;
+  const corrupt = (what: string): GraphError => new GraphError('CORRUPT_BLOCK', `Store: commit ${tx} of the log ${what}`);
   switch (op.op) {
     case 'addNode':
+      if (champ.get(d.nodes, node.id) !== undefined) throw corrupt(`adds node "${node.id}", which the version before it holds already`);
       return { op: op.op, node: toNodeRec(node) };
     case 'updateNode': {
       if (op.set === undefined) return { op: op.op, before: prior(champ.get(d.nodes, node.id), 'updates node', node.id), node: toNodeRec(node) };
@@ -807,9 +814,14 @@ function reviveOp(d: Draft, tx: TxId, op: LoggedOp): Op {
     }
     case 'dropNode': {
       const id = op.node?.id ?? op.id;
-      return { op: op.op, node: prior(id === undefined ? undefined : champ.get(d.nodes, id), 'drops node', id) };
+      const rec = prior(id === undefined ? undefined : champ.get(d.nodes, id), 'drops node', id);
+      const a = champ.get(d.adj, rec.id);
+      if (a !== undefined) throw corrupt(`drops node "${rec.id}", which still has edge "${someEdgeId(a)}"`);
+      return { op: op.op, node: rec };
     }
     case 'addEdge':
+      if (champ.get(d.edges, edge.id) !== undefined) throw corrupt(`adds edge "${edge.id}", which the version before it holds already`);
+      for (const end of [edge.src, edge.dst]) if (champ.get(d.nodes, end) === undefined) throw corrupt(`adds edge "${edge.id}" to node "${end}", which the version before it does not hold`);
       return { op: op.op, edge: toEdgeRec(edge) };
     case 'updateEdge': {
       if (op.set === undefined) return { op: op.op, before: prior(champ.get(d.edges, edge.id), 'updates edge', edge.id), edge: toEdgeRec(edge) };

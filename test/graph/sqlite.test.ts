@@ -267,6 +267,20 @@ describe('SQLite backend', () => {
     expect(a.at(57).getNode('x')).toBeUndefined();
     expect(a.at(58).getNode('x')?.props).toEqual({ after: true });
     await a.close();
+    // A snapshot of the empty graph (TxId 0) reopens too.
+    const empty = open(join(dir, 'empty.db'));
+    empty.snapshot();
+    await empty.close();
+    const reopened = open(join(dir, 'empty.db'));
+    expect([reopened.headTx, reopened.head().nodeCount]).toEqual([0, 0]);
+    fill2(reopened);
+    expect(reopened.headTx).toBe(1);
+    await reopened.close();
+    // Reopened (from the snapshot a clean close takes), TxId 0, the empty graph with no entry in the log, read first.
+    const fresh = open(join(dir, 's.db'), { snapshotEvery: 10 });
+    expect(fresh.inMemoryFrom).toBe(58);
+    expect([fresh.commitInfo(0).tx, fresh.commitInfo(0).parentTx]).toEqual([0, -1]);
+    await fresh.close();
     expect(() => new Store({ inMemory: 'since-snapshot' })).toThrowError(/persistent backend/);
     expect(() => open(join(dir, 'bad.db'), { inMemory: 'some' as never })).toThrowError(/"inMemory" must be/);
   });
@@ -450,14 +464,24 @@ describe('SQLite backend', () => {
     const a = open(file, { snapshotEvery: 0 });
     fill(a, 8);
     await a.close();
-    for (const bad of [['?n', 'n1'], ['+e', 'x', 'E', 7, 'n1'], ['~n', 'n1', 'not an object'], 'dropNode', null]) {
+    const shapes: unknown[] = [
+      ['?n', 'n1'], ['+e', 'x', 'E', 7, 'n1'], ['~n', 'n1', 'not an object'], 'dropNode', null,
+      // Objects where arrays belong and the other way round, and wrong element types.
+      ['+n', 'x', [], [1, 2]], ['+n', 'x', {}], ['+n', 'x', [1]], ['+e', 'x', 'E', 'n1', 'n2', ['q']], ['~n', 'n1', ['z']],
+      ['~n', 'n1', {}, { p: 1 }], ['~n', 'n1', {}, [7]], ['~n', 'n1', {}, null, { 0: 'B' }], ['-n'], ['-e', 'x', 'y'],
+      // Object ops (earlier formats) of no known shape.
+      { op: 'bogus' }, { op: 'addNode' }, { op: 'updateNode', id: 'n1' }, { op: 'addEdge', edge: { id: 'x', type: 'E', src: 'n1' } },
+      // Shapes that are right, against a version that does not agree: never a graph with a dangling edge or a node twice.
+      ['+e', 'x', 'E', 'n1', 'nope'], ['+n', 'n1', ['N']], ['-n', 'n2'],
+    ];
+    for (const bad of shapes) {
       const db = new Database(file);
       const r = db.prepare('SELECT bytes FROM commits WHERE tx = 5').get() as { bytes: Buffer };
       const e = JSON.parse(r.bytes.toString('utf8')) as { ops: unknown[] };
       const bytes = Buffer.from(JSON.stringify({ ...e, ops: [...e.ops, bad] }), 'utf8');
       db.prepare('UPDATE commits SET bytes = ?, digest = ? WHERE tx = 5').run(bytes, createHash('sha256').update(bytes).digest());
       db.close();
-      expect(() => open(file, { snapshotEvery: 0 }), JSON.stringify(bad)).toThrowError(expect.objectContaining({ code: 'CORRUPT_BLOCK', message: expect.stringMatching(/commit 5 of the log cannot be read: /) }));
+      expect(() => open(file, { snapshotEvery: 0 }), JSON.stringify(bad)).toThrowError(expect.objectContaining({ code: 'CORRUPT_BLOCK', message: expect.stringMatching(/commit 5 of the log /) }));
       // Put the row back for the next shape.
       const db2 = new Database(file);
       db2.prepare('UPDATE commits SET bytes = ?, digest = ? WHERE tx = 5').run(r.bytes, createHash('sha256').update(r.bytes).digest());
@@ -466,6 +490,16 @@ describe('SQLite backend', () => {
     const b = open(file, { snapshotEvery: 0 });
     expect(b.headTx).toBe(8);
     await b.close();
+  });
+
+  it('a running store reads the changes of its latest snapshot\'s commit from memory, also with the log before it pruned', async () => {
+    const a = open(join(dir, 's.db'), { snapshotEvery: 10, retention: { snapshots: 1, log: 'since-oldest-snapshot' } });
+    fill(a, 25);
+    const reference = new Store();
+    fill(reference, 25);
+    expect([a.inMemoryFrom, a.oldestTx]).toEqual([20, 20]);
+    for (let t = 20; t <= 25; t++) expect(plainOps(a.changes(t))).toBe(plainOps(reference.changes(t)));
+    await a.close();
   });
 
   it('the changes of the oldest retained commit need its parent: a clear error once the log before it is gone', async () => {

@@ -462,4 +462,21 @@ describe('fast write paths', () => {
     expect(c2.meta).not.toBe(plain);
     expect(Object.isFrozen(plain)).toBe(false);
   });
+
+  it('a merge takes a patch\'s own keys only, whatever its prototype or Object.prototype carries', () => {
+    const s = new Store();
+    s.transact((tx) => void tx.addNode('a', [], { x: 1 }));
+    const patch = Object.create({ inherited: 'from the prototype' }) as Record<string, Json>;
+    patch.own = 2;
+    s.transact((tx) => void tx.mergeNodeProps('a', patch));
+    expect(s.head().getNode('a')!.props).toEqual({ x: 1, own: 2 });
+    (Object.prototype as Record<string, unknown>).polluted = 'P';
+    try {
+      s.transact((tx) => void tx.mergeNodeProps('a', { y: 3 }), { note: 'meta' });
+      expect(Object.keys(s.head().getNode('a')!.props).sort()).toEqual(['own', 'x', 'y']);
+      expect(Object.keys(s.commitInfo(s.headTx).meta as object)).toEqual(['note']);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
+    }
+  });
 });

@@ -2,6 +2,8 @@ import { GraphError } from '../errors.ts';
 import { canonicalKeys, inCanonicalOrder } from './cbor.ts';
 import type { Json, Props } from '../types.ts';
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /**
  * Where a value is being validated, for error messages only: `subject` (an
  * element, or "meta") of `method`, plus the keys walked down to the value.
@@ -81,9 +83,11 @@ export function mergeOwnedProps(method: string, kind: string, id: string, base: 
   const out: Record<string, Json> = {};
   let ctx: Ctx | undefined;
   let n = 0;
-  // for-in, not Object.keys: no key array per merge (both are plain objects: own keys only).
+  // for-in over own keys, not Object.keys: no key array per merge. The own-key test keeps out an
+  // inherited key (a patch made with a prototype, or an enumerable key someone put on Object.prototype).
   for (const k in base) {
-    if (Object.prototype.hasOwnProperty.call(patch, k)) {
+    if (!hasOwn.call(base, k)) continue;
+    if (hasOwn.call(patch, k)) {
       const v = patch[k];
       if (v === undefined) continue;
       putKey(out, k, ownAt((ctx ??= new Ctx(method, kind, id, true)), k, v));
@@ -92,7 +96,7 @@ export function mergeOwnedProps(method: string, kind: string, id: string, base: 
   }
   let added = false;
   for (const k in patch) {
-    if (Object.prototype.hasOwnProperty.call(base, k)) continue;
+    if (!hasOwn.call(patch, k) || hasOwn.call(base, k)) continue;
     const v = patch[k];
     if (v === undefined) continue;
     putKey(out, k, ownAt((ctx ??= new Ctx(method, kind, id, true)), k, v));
@@ -206,7 +210,7 @@ function adopt(ctx: Ctx, v: object): void {
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) adoptIn(ctx, v as unknown as Record<number, unknown>, i);
   } else if (isPlainObject(v)) {
-    for (const k in v) adoptIn(ctx, v, k);
+    for (const k in v) if (hasOwn.call(v, k)) adoptIn(ctx, v, k);
   } else {
     throw ctx.fail(`is ${describe(v)}, which is not JSON-like`);
   }

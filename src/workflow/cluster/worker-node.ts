@@ -441,7 +441,7 @@ export class WorkerNode {
   // ---------------------------------------------------------------- streams
 
   private hold(id: string, epoch: number, backend: StreamBackend, open: boolean): HeldStream {
-    let builder = WorkflowEngine.builder().withBackend(backend).withActivities(this.activities).withSnapshots({ every: 0 });
+    let builder = WorkflowEngine.builder().withBackend(backend).withActivities(this.activities).withSnapshots({ every: 0, inMemory: 'all' });
     for (const [name, fn] of this.predicates) builder = builder.withPredicate(name, fn);
     const s: HeldStream = { id, epoch, backend, engine: builder.build(), open, count: 0, active: new Set(), engineId: new Map() };
     this.streams.set(id, s);

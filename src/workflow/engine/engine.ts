@@ -181,6 +181,10 @@ export class WorkflowEngineBuilder {
     return this;
   }
   build(): WorkflowEngine {
+    const persistent = this.backend?.persistent ?? this.storage !== 'memory';
+    if (this.snapshots?.inMemory === 'since-snapshot' && !persistent) {
+      throw new EngineError('INVALID_ARGUMENT', `WorkflowEngineBuilder.build: withSnapshots({ inMemory: 'since-snapshot' }) needs a durable store (older history is read back from it), and the storage is ${this.backend?.name ?? this.storage}`);
+    }
     return new WorkflowEngine({
       storage: this.storage,
       clock: this.clock ?? new SystemClock(),
@@ -246,6 +250,8 @@ export class WorkflowEngine {
   private requestedTx = 0;
   /** Every commit up to this TxId is durable. */
   private durableTx = 0;
+  /** The latest durability request listened to: the backend's promise and the head it covers. */
+  private lastSync: { readonly promise: Promise<void>; upTo: TxId } | undefined;
   /** Set when the store could not make commits durable: no effect runs after it. */
   private storageError: unknown = undefined;
   private closed = false;
@@ -694,9 +700,20 @@ export class WorkflowEngine {
       return;
     }
     this.requestedTx = upTo;
-    this.store.sync().then(
+    const promise = this.store.sync();
+    // A backend that writes in groups hands every caller waiting for one group the same promise:
+    // the request already listening to it now covers this head too.
+    const last = this.lastSync;
+    if (last !== undefined && last.promise === promise) {
+      last.upTo = upTo;
+      return;
+    }
+    const req = { promise, upTo };
+    this.lastSync = req;
+    promise.then(
       () => {
-        if (upTo > this.durableTx) this.durableTx = upTo;
+        if (req.upTo > this.durableTx) this.durableTx = req.upTo;
+        if (this.lastSync === req) this.lastSync = undefined;
         this.release();
       },
       (err: unknown) => {
