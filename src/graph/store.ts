@@ -69,6 +69,13 @@ export interface StoreOptions {
   tagOf?: (meta: Json) => string | undefined;
 }
 
+/** A version older than the in-memory ones, read back; `region`: the TxId of the snapshot it was rebuilt from (0: none). */
+interface OlderVersion {
+  readonly value: GraphValue;
+  readonly commit: Commit;
+  readonly region: TxId;
+}
+
 /** A version is kept, whatever `keepEvery` says, once rebuilding it would replay this many operations. */
 const REBUILD_OPS = 2048;
 
@@ -182,7 +189,7 @@ export class Store implements TxHost {
   /** Versions rebuilt lately (not kept), least recently used first. */
   private readonly rebuilt = new Map<TxId, GraphValue>();
   /** Versions before firstTx rebuilt on demand (after a restart). */
-  private readonly older = new Map<TxId, { value: GraphValue; commit: Commit }>();
+  private readonly older = new Map<TxId, OlderVersion>();
   private lastSnapshotTx = 0;
   private readonly snapshotEvery: number;
   /** Whether a snapshot lets go of the history before it (`StoreOptions.inMemory`). */
@@ -647,8 +654,9 @@ export class Store implements TxHost {
       .snapshots()
       .filter((s) => s.tx <= tx)
       .pop();
-    let base: { value: GraphValue; commit: Commit } | undefined;
-    for (const [t, e] of this.older) if (t < tx && t >= (snap?.tx ?? 0) && (base === undefined || t > base.commit.tx)) base = e;
+    const region = snap?.tx ?? 0;
+    let base: OlderVersion | undefined;
+    for (const [t, e] of this.older) if (t < tx && t >= region && (base === undefined || t > base.commit.tx)) base = e;
     let commit = base?.commit ?? new Commit(this, 0, -1, 0, null);
     const from = base?.commit.tx ?? snap?.tx ?? 0;
     let at = from;
@@ -661,7 +669,7 @@ export class Store implements TxHost {
           if (snap && snap.tx === from) {
             commit.digest = snap.root;
             // The snapshot's version is a start for the next read too (no blocks loaded again).
-            this.cacheOlder(from, { value: draft.freeze(), commit });
+            this.cacheOlder(from, { value: draft.freeze(), commit, region });
           }
         }
         continue;
@@ -674,14 +682,25 @@ export class Store implements TxHost {
     if (at !== tx || commit.tx !== tx) {
       throw new GraphError('TX_NOT_FOUND', `${method}: TxId ${tx} is no longer retained (the oldest readable TxId is ${this.oldestTx})`);
     }
-    const entry = { value: draft.freeze(), commit };
+    const entry = { value: draft.freeze(), commit, region };
     this.cacheOlder(tx, entry);
     return entry;
   }
 
-  private cacheOlder(tx: TxId, entry: { value: GraphValue; commit: Commit }): void {
+  /**
+   * Caches a version read back: the last 8, from at most 2 regions (the
+   * versions rebuilt from one snapshot share its loaded graph; another
+   * region is a whole graph more in memory), the earliest cached dropped first.
+   */
+  private cacheOlder(tx: TxId, entry: OlderVersion): void {
     if (!this.older.has(tx) && this.older.size >= 8) this.older.delete(this.older.keys().next().value as TxId);
     this.older.set(tx, entry);
+    const regions = new Set<TxId>();
+    for (const e of this.older.values()) regions.add(e.region);
+    if (regions.size <= 2) return;
+    // The region of the earliest cached version (never the new one's: a third region means the earliest is another).
+    const drop = this.older.values().next().value!.region;
+    for (const [t, e] of this.older) if (e.region === drop) this.older.delete(t);
   }
 
   /**

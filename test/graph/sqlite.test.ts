@@ -116,6 +116,34 @@ describe('SQLite backend', () => {
     for (let t = 100; t <= 300; t += 7) expect(b.cid(t).toString()).toBe(cids[t]);
   });
 
+  it('versions read back are cached from at most two snapshots\' regions (each region holds a whole loaded graph)', async () => {
+    const file = join(dir, 's.db');
+    const a = open(file, { snapshotEvery: 100 });
+    fill(a, 350);
+    const cids = Array.from({ length: 351 }, (_, t) => a.cid(t).toString());
+    await a.close();
+    let blocks = 0;
+    class CountingBlocks extends SqliteBackend {
+      override getBlock(digest: string): Uint8Array | undefined {
+        blocks++;
+        return super.getBlock(digest);
+      }
+    }
+    const b = new Store({ backend: new CountingBlocks(file), snapshotEvery: 100 });
+    const loads = (t: number): number => {
+      blocks = 0;
+      expect(b.cid(t).toString()).toBe(cids[t]);
+      return blocks;
+    };
+    expect(loads(150)).toBeGreaterThan(0); // snapshot 100's blocks
+    expect(loads(250)).toBeGreaterThan(0); // snapshot 200's
+    expect(loads(155)).toBe(0); // from the cached 150
+    expect(loads(320)).toBeGreaterThan(0); // a third region: the earliest cached one (100) is let go
+    expect(loads(160)).toBeGreaterThan(0); // so snapshot 100 is loaded again
+    expect(loads(161)).toBe(0);
+    await b.close();
+  });
+
   it('commit tags are indexed: commitsTagged reads no log; a log written without tags is read once and completes the index', async () => {
     const file = join(dir, 's.db');
     const tagOf = (meta: Json): string | undefined => {
