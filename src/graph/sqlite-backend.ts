@@ -4,7 +4,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import * as dagCbor from '@ipld/dag-cbor';
 import { hashBlock } from './_internals/merkle.ts';
-import { compactEntryJson } from './backend.ts';
+import { compactEntryJson } from './_internals/log-format.ts';
 import type { Backend, CommitEntry, SnapshotEntry } from './backend.ts';
 import { GraphError } from './errors.ts';
 import { WRITER_SOURCE } from './_internals/sqlite-writer.ts';
