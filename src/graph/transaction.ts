@@ -208,7 +208,10 @@ export class Transaction extends ValueView {
     if (before === undefined) throw new GraphError('NODE_NOT_FOUND', `Transaction.mergeNodeProps: node "${id}" does not exist`);
     this.check('updateNode', id);
     // Only the patched values need validating: the others are the stored (owned) ones.
-    const rec = new NodeRec(id, before.labels, mergeOwnedProps('Transaction.updateNode', 'node', id, before.props, props));
+    const merged = mergeOwnedProps('Transaction.updateNode', 'node', id, before.props, props);
+    // A merge that changes nothing writes nothing: no op, no new record (under 'serializable' it was still a read).
+    if (merged === before.props) return before;
+    const rec = new NodeRec(id, before.labels, merged);
     this.writer().putNode(rec, before, h);
     this.ops.push({ op: 'updateNode', before, node: rec });
     return rec;
@@ -230,7 +233,9 @@ export class Transaction extends ValueView {
     const before = champ.get(this.draft.edges, id);
     if (before === undefined) throw new GraphError('EDGE_NOT_FOUND', `Transaction.mergeEdgeProps: edge "${id}" does not exist`);
     this.check('updateEdge', id);
-    const rec = new EdgeRec(id, before.type, before.src, before.dst, mergeOwnedProps('Transaction.updateEdge', 'edge', id, before.props, props));
+    const merged = mergeOwnedProps('Transaction.updateEdge', 'edge', id, before.props, props);
+    if (merged === before.props) return before;
+    const rec = new EdgeRec(id, before.type, before.src, before.dst, merged);
     this.writer().putEdge(rec);
     this.ops.push({ op: 'updateEdge', before, edge: rec });
     return rec;

@@ -450,8 +450,11 @@ describe('Concurrent transactions against a first-committer-wins model', () => {
         store.transact((tx) => {
           for (const id of base) tx.addNode(id, [], { v: 0 });
         });
-        // Model: for each committed tx, the elements it wrote.
+        // Model: for each committed tx, the elements it wrote; the committed values of the base nodes,
+        // and each open tx's view of them (a merge that sets the value the tx sees is no write).
         const committedWrites: { tx: number; elements: Set<string> }[] = [];
+        const committed = new Map(base.map((id) => [id, 0]));
+        const views = new Map<number, Map<string, number>>();
         const events: { at: number; order: number; kind: 'begin' | 'commit'; i: number }[] = [];
         txs.forEach((t, i) => {
           events.push({ at: t.beginAt, order: 0, kind: 'begin', i });
@@ -463,8 +466,10 @@ describe('Concurrent transactions against a first-committer-wins model', () => {
           const t = txs[ev.i];
           if (ev.kind === 'begin') {
             open.set(ev.i, store.begin());
+            views.set(ev.i, new Map(committed));
             continue;
           }
+          const view = views.get(ev.i)!;
           const tx = open.get(ev.i)!;
           const reads = new Set<string>();
           const writes = new Set<string>();
@@ -476,7 +481,8 @@ describe('Concurrent transactions against a first-committer-wins model', () => {
               } else if (op.k === 'write') {
                 tx.mergeNodeProps(op.id, { v: op.v });
                 reads.add(op.id); // merge reads the node it merges into
-                writes.add(op.id);
+                if (view.get(op.id) !== op.v) writes.add(op.id);
+                view.set(op.id, op.v);
               } else if (op.k === 'add') {
                 tx.addNode(op.id);
                 writes.add(op.id);
@@ -497,6 +503,7 @@ describe('Concurrent transactions against a first-committer-wins model', () => {
             const info = tx.commit();
             const elements = new Set(writes);
             committedWrites.push({ tx: info.tx, elements });
+            for (const id of writes) if (view.has(id)) committed.set(id, view.get(id)!);
           } catch (e) {
             expect((e as GraphError).code).toBe('CONFLICT');
             conflicted = true;

@@ -444,6 +444,68 @@ describe('fast write paths', () => {
     expect(s.head().getNode('x')!.props).toEqual({});
   });
 
+  it('a merge that changes nothing writes nothing: no op, no new record, the same root', () => {
+    const s = new Store();
+    s.transact((tx) => {
+      tx.addNode('x', ['A'], { n: 1, s: 'a', o: { deep: [1] } });
+      tx.addNode('y');
+      tx.addEdge('e', 'T', 'x', 'y', { w: 2 });
+    });
+    const x = s.head().getNode('x')!;
+    const e = s.head().getEdge('e')!;
+    const cid = s.cid().toString();
+    s.transact((tx) => {
+      // Each value the stored one (the object by identity), each removed key absent.
+      expect(tx.mergeNodeProps('x', { n: 1, s: 'a', o: x.props.o, gone: undefined })).toBe(x);
+      expect(tx.mergeEdgeProps('e', { w: 2, gone: undefined })).toBe(e);
+      expect(tx.mergeNodeProps('y', {})).toBe(s.head().getNode('y'));
+    });
+    expect(s.changes(s.headTx)).toEqual([]);
+    expect(s.head().getNode('x')).toBe(x);
+    expect(s.cid().toString()).toBe(cid);
+    // An equal value that is another object is a change (identity is what is compared), as is a removal.
+    s.transact((tx) => void tx.mergeNodeProps('x', { o: { deep: [1] } }));
+    expect(s.changes(s.headTx).map((c) => c.op)).toEqual(['updateNode']);
+    s.transact((tx) => void tx.mergeNodeProps('x', { n: 1, s: undefined }));
+    expect(s.head().getNode('x')!.props).toEqual({ n: 1, o: { deep: [1] } });
+    // Still validated: a value that is not the stored one is checked.
+    expect(() => s.transact((tx) => void tx.mergeNodeProps('x', { n: 1, bad: Number.NaN }))).toThrowError(/NaN/);
+    // Updates in one transaction that end where they began are no change either.
+    const x2 = s.head().getNode('x')!;
+    const cid2 = s.cid().toString();
+    s.transact((tx) => {
+      tx.mergeNodeProps('x', { n: 2, extra: true });
+      tx.updateNode('x', { labels: ['A', 'B'] });
+      tx.mergeNodeProps('x', { n: 1, extra: undefined });
+      tx.updateNode('x', { labels: ['A'] });
+      tx.mergeEdgeProps('e', { w: 3 });
+      tx.mergeEdgeProps('e', { w: 2 });
+    });
+    expect(s.changes(s.headTx)).toEqual([]);
+    const x3 = s.head().getNode('x')!;
+    expect([x3.labels, x3.props]).toEqual([x2.labels, x2.props]);
+    expect(s.cid().toString()).toBe(cid2);
+    // One that does not end there is one update from the first record to the last.
+    s.transact((tx) => {
+      tx.mergeNodeProps('x', { n: 2 });
+      tx.mergeNodeProps('x', { n: 3 });
+    });
+    expect(s.changes(s.headTx)).toMatchObject([{ op: 'updateNode', before: { props: { n: 1 } }, node: { props: { n: 3 } } }]);
+  });
+
+  it('a no-op merge is still a read under serializable isolation, and no write under snapshot', () => {
+    const s = new Store();
+    s.transact((tx) => void tx.addNode('a', [], { v: 1 }));
+    const ser = s.begin();
+    const snap = s.begin({ isolation: 'snapshot' });
+    ser.mergeNodeProps('a', { v: 1 });
+    snap.mergeNodeProps('a', { v: 1 });
+    s.transact((tx) => void tx.mergeNodeProps('a', { v: 2 }));
+    expect(() => ser.commit()).toThrow(ConflictError);
+    snap.commit();
+    expect(s.head().getNode('a')!.props.v).toBe(2);
+  });
+
   it('adoptMeta: the meta is validated and frozen in place, not copied', () => {
     const s = new Store();
     const meta = { a: [1, { b: 'c' }], n: null };

@@ -77,20 +77,27 @@ export function ownProps(method: string, kind: string, id: string, props: unknow
 /**
  * `base` (props this module owns) with `patch` applied (`undefined` removes a
  * key), as owned props: only the patched values are validated and copied, the
- * rest is shared with `base`. Key order is base's, then new keys.
+ * rest is shared with `base`. Key order is base's, then new keys. `base`
+ * itself when the patch changes nothing (each value the one already there, by
+ * identity; each removed key absent), so callers can tell a no-op.
  */
 export function mergeOwnedProps(method: string, kind: string, id: string, base: Props, patch: { readonly [key: string]: unknown }): Props {
   const out: Record<string, Json> = {};
   let ctx: Ctx | undefined;
   let n = 0;
+  let changed = false;
   // for-in over own keys, not Object.keys: no key array per merge. The own-key test keeps out an
   // inherited key (a patch made with a prototype, or an enumerable key someone put on Object.prototype).
   for (const k in base) {
     if (!hasOwn.call(base, k)) continue;
     if (hasOwn.call(patch, k)) {
       const v = patch[k];
-      if (v === undefined) continue;
-      putKey(out, k, ownAt((ctx ??= new Ctx(method, kind, id, true)), k, v));
+      if (v === base[k]) putKey(out, k, base[k]);
+      else {
+        changed = true;
+        if (v === undefined) continue;
+        putKey(out, k, ownAt((ctx ??= new Ctx(method, kind, id, true)), k, v));
+      }
     } else putKey(out, k, base[k]);
     n++;
   }
@@ -103,6 +110,7 @@ export function mergeOwnedProps(method: string, kind: string, id: string, base: 
     n++;
     added = true;
   }
+  if (!changed && !added) return base;
   if (n === 0) return EMPTY_PROPS;
   // base's keys are in canonical order, and so are they still; new keys may not be.
   return owned(added ? inKeyOrder(out) : out, true);

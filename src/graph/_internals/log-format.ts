@@ -5,7 +5,7 @@
 import type { CommitEntry, Op } from '../backend.ts';
 import type { EdgeRecord, Json, NodeRecord, Props } from '../types.ts';
 import { isPlainObject } from './json.ts';
-import { EdgeRec, NodeRec } from './records.ts';
+import { EdgeRec, NodeRec, sameLabels } from './records.ts';
 
 /**
  * A commit entry as compact JSON text (format 3): `{tx, parentTx, time, meta,
@@ -83,13 +83,6 @@ function updateDelta(code: '~n' | '~e', id: string, labels: readonly string[] | 
   for (const k in before) if (!Object.prototype.hasOwnProperty.call(after, k)) (del ??= []).push(k);
   if (labels !== undefined) return [code, id, set, del ?? null, labels];
   return del === undefined ? [code, id, set] : [code, id, set, del];
-}
-
-function sameLabels(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

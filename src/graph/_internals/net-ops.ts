@@ -1,5 +1,6 @@
 import type { Op } from '../backend.ts';
 import { GraphError } from '../errors.ts';
+import { sameLabels, sameProps } from './records.ts';
 
 /** Up to this many ops, an element's earlier op is found by scanning back; beyond, through a map. */
 const SCAN = 32;
@@ -10,7 +11,8 @@ const SCAN = 32;
  * the last record; updates in a row are one update from the first record
  * before to the last after; updates ending in a drop are one drop of the
  * record before them, where the drop was (after the drops of its edges); an
- * add ending in a drop is nothing. A drop followed by an add of the same id
+ * add ending in a drop is nothing, and so are updates that end as the record
+ * began (the same labels, each property the same value by identity). A drop followed by an add of the same id
  * stays a drop and an add (an edge may come back between other nodes).
  *
  * What a commit keeps, logs and reports (`changes`) is this: intermediate
@@ -34,12 +36,28 @@ export function netOps(ops: readonly Op[]): Op[] {
       continue;
     }
     const at = i!;
+    // Updates that end where they began (a property set and then set back) are no change at all.
+    const forget = (): void => {
+      out[at] = null;
+      removed++;
+      if (index !== undefined) (node ? index.node : index.edge).delete(id);
+    };
     switch (op.op) {
       case 'updateNode':
-        out[at] = prev.op === 'addNode' ? { op: 'addNode', node: op.node } : { op: 'updateNode', before: (prev as { before: typeof op.before }).before, node: op.node };
+        if (prev.op === 'addNode') out[at] = { op: 'addNode', node: op.node };
+        else {
+          const before = (prev as { before: typeof op.before }).before;
+          if (sameLabels(before.labels, op.node.labels) && sameProps(before.props, op.node.props)) forget();
+          else out[at] = { op: 'updateNode', before, node: op.node };
+        }
         break;
       case 'updateEdge':
-        out[at] = prev.op === 'addEdge' ? { op: 'addEdge', edge: op.edge } : { op: 'updateEdge', before: (prev as { before: typeof op.before }).before, edge: op.edge };
+        if (prev.op === 'addEdge') out[at] = { op: 'addEdge', edge: op.edge };
+        else {
+          const before = (prev as { before: typeof op.before }).before;
+          if (sameProps(before.props, op.edge.props)) forget();
+          else out[at] = { op: 'updateEdge', before, edge: op.edge };
+        }
         break;
       case 'dropNode':
       case 'dropEdge':

@@ -56,3 +56,24 @@ function sortedUnique(labels: readonly unknown[]): boolean {
   }
   return true;
 }
+
+/** Two sorted label lists hold the same labels. */
+export function sameLabels(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The same keys with identical values (stored values are frozen: identity is equality, and cheap). */
+export function sameProps(a: { readonly [k: string]: unknown }, b: { readonly [k: string]: unknown }): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const k in a) {
+    if (!Object.prototype.hasOwnProperty.call(a, k)) continue;
+    if (!Object.prototype.hasOwnProperty.call(b, k) || a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const k in b) if (Object.prototype.hasOwnProperty.call(b, k)) n--;
+  return n === 0;
+}
