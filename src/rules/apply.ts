@@ -23,6 +23,12 @@ export interface ApplyOptions {
   readonly bindings?: { readonly [variable: string]: string };
   /** Default 'serializable'. */
   readonly isolation?: Isolation;
+  /**
+   * The ids to give the created elements, by variable (every created one):
+   * for replaying a recorded application (`Application.created`) as it was,
+   * whatever ids this build would make.
+   */
+  readonly created?: { readonly [variable: string]: string };
 }
 
 export interface ApplyResult {
@@ -62,9 +68,10 @@ export function apply(store: Store, rule: Rule, options: ApplyOptions = {}): App
 
 /**
  * Applies `rule` once inside an open transaction (a control program batches
- * several this way). Created ids are `${rule}:${tx}.${k}:${pos}`: the TxId the
+ * several this way). Created ids are `${idPrefix}:${tx}.${k}:${pos}` (the
+ * prefix is the rule's name unless the rule says otherwise): the TxId the
  * transaction will commit as, the application's index in the transaction and
- * the element's position in the rule.
+ * the element's position in the rule; or `options.created`, when given.
  */
 export function applyInTx(tx: Transaction, rule: Rule, options: Omit<ApplyOptions, 'isolation'> = {}): Application | undefined {
   const params = checkParams(rule, options.params ?? EMPTY);
@@ -77,7 +84,7 @@ export function applyInTx(tx: Transaction, rule: Rule, options: Omit<ApplyOption
     if (found === undefined) throw new RuleError('NOT_A_MATCH', `applyInTx: rule "${rule.name}": ${JSON.stringify(options.match)} is not a match of the left-hand side`);
   } else found = findApplicable(tx, rule, params, options.bindings, false);
   if (found === undefined) return undefined;
-  const created = perform(tx, rule, found, params);
+  const created = perform(tx, rule, found, params, options.created === undefined ? undefined : recordedIds(rule, options.created));
   return { rule: rule.name, match: matchIds(rule, found), created: createdIds(rule, created), params };
 }
 
@@ -214,8 +221,22 @@ export function gluingViolation(view: GraphView, rule: Rule, nodes: readonly Nod
 const counters = new WeakMap<Transaction, number>();
 const NO_IDS: string[] = [];
 
-/** Performs the rewrite of one match; returns the ids of the created nodes and edges (R order). */
-export function perform(tx: Transaction, rule: Rule, f: Found, params: Params): string[] {
+/** `recorded` as ids in R order (as `perform` takes them), each created variable given a string. */
+function recordedIds(rule: Rule, recorded: { readonly [variable: string]: string }): string[] {
+  const vars = [...rule.newNodes, ...rule.newEdges].map((x) => x.var);
+  for (const v of Object.keys(recorded)) if (!vars.includes(v)) throw new RuleError('INVALID_BINDING', `applyInTx: rule "${rule.name}": "${v}" is not a created variable`);
+  return vars.map((v) => {
+    const id = recorded[v];
+    if (typeof id !== 'string') throw new RuleError('INVALID_BINDING', `applyInTx: rule "${rule.name}": no id given for created "${v}"`);
+    return id;
+  });
+}
+
+/**
+ * Performs the rewrite of one match; returns the ids of the created nodes and
+ * edges (R order): `given` when given, else made from the rule's id prefix.
+ */
+export function perform(tx: Transaction, rule: Rule, f: Found, params: Params, given?: readonly string[]): string[] {
   const { nodes, edges } = f;
   const k = counters.get(tx) ?? 0;
   counters.set(tx, k + 1);
@@ -269,16 +290,16 @@ export function perform(tx: Transaction, rule: Rule, f: Found, params: Params): 
     if (!spo || tx.hasEdge(id)) tx.mergeEdgeProps(id, edgeProps![j]);
   }
   if (nn.length === 0 && ne.length === 0) return NO_IDS;
-  const prefix = `${rule.name}:${tx.base + 1}.${k}:`;
+  const prefix = `${rule.idPrefix}:${tx.base + 1}.${k}:`;
   const ids: string[] = new Array(nn.length + ne.length);
   for (let j = 0; j < nn.length; j++) {
-    const id = prefix + nn[j].pos;
+    const id = given === undefined ? prefix + nn[j].pos : given[j];
     tx.addNode(id, nn[j].labels, newNodeProps![j]);
     ids[j] = id;
   }
   for (let j = 0; j < ne.length; j++) {
     const e = ne[j];
-    const id = prefix + e.pos;
+    const id = given === undefined ? prefix + e.pos : given[nn.length + j];
     const src = e.src >= 0 ? nodes[e.src].id : ids[-1 - e.src];
     const dst = e.dst >= 0 ? nodes[e.dst].id : ids[-1 - e.dst];
     ids[nn.length + j] = id;

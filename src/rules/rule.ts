@@ -67,6 +67,13 @@ export interface RuleDef {
   readonly allow?: readonly (readonly [string, string])[];
   /** 'dpo' (default) refuses matches that violate the gluing condition; 'spo' deletes dangling edges. */
   readonly mode?: 'dpo' | 'spo';
+  /**
+   * What the ids of created elements start with: `<idPrefix>:<tx>.<k>:<pos>`.
+   * Default: the rule's name. Any prefix keeps ids unique (the TxId and the
+   * application's index in its transaction tell applications apart); a short
+   * one makes ids, and every match and log entry that names them, shorter.
+   */
+  readonly idPrefix?: string;
 }
 
 interface CreatedNode {
@@ -102,6 +109,8 @@ export class Rule {
   readonly name: string;
   readonly mode: 'dpo' | 'spo';
   readonly params: readonly string[];
+  /** What created elements' ids start with (`RuleDef.idPrefix`). */
+  readonly idPrefix: string;
   /** The left-hand side L (deleted and preserved elements, guards, NACs) as a matcher pattern. */
   readonly lhs: Pattern;
   /** @internal */ readonly cp: CompiledPattern;
@@ -129,6 +138,8 @@ export class Rule {
     };
     if (typeof def.name !== 'string' || def.name === '') bad('a rule needs a name');
     this.name = def.name;
+    if (def.idPrefix !== undefined && (typeof def.idPrefix !== 'string' || def.idPrefix === '')) bad('idPrefix must be a non-empty string');
+    this.idPrefix = def.idPrefix ?? def.name;
     this.mode = def.mode ?? 'dpo';
     this.params = [...(def.params ?? [])];
     const edges = def.edges ?? [];

@@ -40,8 +40,8 @@ describe('itonami commands on a SQLite store', { timeout: 240_000 }, () => {
     const q = 'MATCH (:Execution)-[:OWNS]->(t:Token)-[:AT]->(s:Step) WHERE s.op = "activity" RETURN s.activity_ref AS activity, t.phase AS phase ORDER BY activity';
     const past = itonami(['query', q, '--at-tx', '4', '--store', 'tour.db', '--format', 'json'], dir);
     expect(past.code).toBe(0);
-    // at tx 4 the payment is done; inventory is still being reserved
-    expect(JSON.parse(past.stdout)).toEqual([{ activity: 'reserve_inventory', phase: 'active' }]);
+    // at tx 4 the inventory is reserved; the payment is still being processed
+    expect(JSON.parse(past.stdout)).toEqual([{ activity: 'process_payment', phase: 'active' }]);
     const head = itonami(['query', q, '--store', 'tour.db', '--format', 'json'], dir);
     expect(JSON.parse(head.stdout)).toEqual([]);
     const csv = itonami(['query', 'AT TX 2 MATCH (k:Task) RETURN k.activity_ref AS a, k.status AS s', '--store', 'tour.db', '--format', 'csv'], dir);

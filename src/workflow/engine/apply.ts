@@ -31,8 +31,22 @@ export interface StepMeta {
   readonly applications: readonly ApplicationRecord[];
 }
 
+/**
+ * An engine rule. Its created elements' ids start with the initials of its
+ * name (`execution.start` -> `es:6.0:2`, `activity.schedule` -> `as:6.2:3`):
+ * the ids fill every match and op of the log, and the rule's full name made
+ * them a third of it. Initials may repeat across rules; ids stay unique (the
+ * TxId and the application's index tell applications apart).
+ */
 export function compileRule(def: RuleDef): Rule {
-  return defineRule(def);
+  return defineRule(def.idPrefix === undefined ? { ...def, idPrefix: initials(def.name) } : def);
+}
+
+function initials(name: string): string {
+  return name
+    .split(/[._]/)
+    .map((w) => w.charAt(0))
+    .join('');
 }
 
 /** Parameters of a rule that takes none (shared: frozen, like every commit meta). */
