@@ -3,7 +3,7 @@ import * as champ from './_internals/champ.ts';
 import { someEdgeId } from './_internals/adjacency.ts';
 import { Draft, EMPTY_VALUE } from './_internals/graph-value.ts';
 import type { GraphValue } from './_internals/graph-value.ts';
-import { adoptJson, jsonEqual, mergeOwnedProps, ownJson, reviveJson } from './_internals/json.ts';
+import { adoptJson, jsonEqual, mergeOwnedProps, ownJson, putKey, reviveJson } from './_internals/json.ts';
 import { cidOf, rootDigest } from './_internals/merkle.ts';
 import { loadValue } from './_internals/load.ts';
 import { netOps } from './_internals/net-ops.ts';
@@ -13,7 +13,7 @@ import { ValueView } from './_internals/value-view.ts';
 import { MemoryBackend } from './backend.ts';
 import type { Backend, CommitEntry, Op } from './backend.ts';
 import { loggedOp } from './_internals/log-format.ts';
-import type { LoggedOp } from './_internals/log-format.ts';
+import type { LoggedOp, PathChange } from './_internals/log-format.ts';
 import { ConflictError, GraphError } from './errors.ts';
 import { Transaction } from './transaction.ts';
 import { runQuery } from './query-engine.ts';
@@ -828,7 +828,7 @@ function reviveOp(d: Draft, tx: TxId, op: LoggedOp): Op {
       if (champ.get(d.nodes, node.id) !== undefined) throw corrupt(`adds node "${node.id}", which the version before it holds already`);
       return { op: op.op, node: toNodeRec(node) };
     case 'updateNode': {
-      if (op.set === undefined) return { op: op.op, before: prior(champ.get(d.nodes, node.id), 'updates node', node.id), node: toNodeRec(node) };
+      if (op.set === undefined && op.paths === undefined) return { op: op.op, before: prior(champ.get(d.nodes, node.id), 'updates node', node.id), node: toNodeRec(node) };
       const before = prior(champ.get(d.nodes, op.id!), 'updates node', op.id);
       const labels = op.labels === undefined ? before.labels : Object.freeze([...op.labels]);
       return { op: op.op, before, node: new NodeRec(before.id, labels, patched(tx, 'node', before.id, before.props, op)) };
@@ -845,7 +845,7 @@ function reviveOp(d: Draft, tx: TxId, op: LoggedOp): Op {
       for (const end of [edge.src, edge.dst]) if (champ.get(d.nodes, end) === undefined) throw corrupt(`adds edge "${edge.id}" to node "${end}", which the version before it does not hold`);
       return { op: op.op, edge: toEdgeRec(edge) };
     case 'updateEdge': {
-      if (op.set === undefined) return { op: op.op, before: prior(champ.get(d.edges, edge.id), 'updates edge', edge.id), edge: toEdgeRec(edge) };
+      if (op.set === undefined && op.paths === undefined) return { op: op.op, before: prior(champ.get(d.edges, edge.id), 'updates edge', edge.id), edge: toEdgeRec(edge) };
       const before = prior(champ.get(d.edges, op.id!), 'updates edge', op.id);
       return { op: op.op, before, edge: new EdgeRec(before.id, before.type, before.src, before.dst, patched(tx, 'edge', before.id, before.props, op)) };
     }
@@ -856,17 +856,59 @@ function reviveOp(d: Draft, tx: TxId, op: LoggedOp): Op {
   }
 }
 
-/** The props after a logged update: `before`'s with the op's `set` and `del` applied (canonical key order, frozen). */
+/** The props after a logged update: `before`'s with the op's `set` and `del`, or its `paths`, applied (canonical key order, frozen). */
 function patched(tx: TxId, kind: 'node' | 'edge', id: string, before: Props, op: LoggedOp): Props {
   // No prototype: a property named __proto__ is a key like any other.
   const patch: Record<string, unknown> = Object.create(null);
-  for (const k of Object.keys(op.set!)) patch[k] = op.set![k];
-  if (op.del !== undefined) for (const k of op.del) patch[k] = undefined;
+  if (op.paths !== undefined) pathsInto(patch, before, op.paths, (why) => new GraphError('CORRUPT_BLOCK', `Store: commit ${tx} of the log updates ${kind} "${id}" ${why}`));
+  else {
+    for (const k of Object.keys(op.set!)) patch[k] = op.set![k];
+    if (op.del !== undefined) for (const k of op.del) patch[k] = undefined;
+  }
   try {
     return mergeOwnedProps('Store', kind, id, before, patch);
   } catch (e) {
     throw new GraphError('CORRUPT_BLOCK', `Store: commit ${tx} of the log updates ${kind} "${id}" with properties that are not JSON: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/**
+ * Fills `patch` (top-level key -> new value, undefined: removed) from path
+ * changes over `before`: an object a deeper path goes through is copied once
+ * (its unchanged values stay the stored ones) and changed in the copy.
+ */
+function pathsInto(patch: Record<string, unknown>, before: Props, paths: readonly PathChange[], corrupt: (why: string) => GraphError): void {
+  const copies = new Set<object>();
+  for (const [path, ...value] of paths) {
+    const top = path[0];
+    if (path.length === 1) {
+      patch[top] = value.length === 0 ? undefined : value[0];
+      continue;
+    }
+    let parent: Record<string, unknown> = patch;
+    let from: unknown = Object.prototype.hasOwnProperty.call(patch, top) ? patch[top] : Object.prototype.hasOwnProperty.call(before, top) ? before[top] : undefined;
+    for (let i = 0; i < path.length - 1; i++) {
+      if (typeof from !== 'object' || from === null || Array.isArray(from)) throw corrupt(`at ${JSON.stringify(path)}, through ${JSON.stringify(path.slice(0, i + 1))}, which is not an object`);
+      let obj = from as Record<string, unknown>;
+      if (!copies.has(obj)) {
+        obj = copyObject(obj);
+        copies.add(obj);
+        putKey(parent, path[i], obj);
+      }
+      parent = obj;
+      from = Object.prototype.hasOwnProperty.call(obj, path[i + 1]) ? obj[path[i + 1]] : undefined;
+    }
+    const last = path[path.length - 1];
+    if (value.length === 0) delete parent[last];
+    else putKey(parent, last, value[0]);
+  }
+}
+
+/** A plain copy of an object's own keys (a key __proto__ stays a key). */
+function copyObject(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) putKey(out, k, o[k]);
+  return out;
 }
 
 // A record read from a log is plain parsed data: its props become what the store keeps (frozen, canonical key order).

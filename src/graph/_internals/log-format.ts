@@ -18,6 +18,11 @@ import { EdgeRec, NodeRec, sameLabels } from './records.ts';
  *                                         those removed (null when none but labels
  *                                         follow), and the labels if they changed
  *     ["~e", id, set, del?]               update an edge
+ *     ["~N", id, changes, labels?]        update a node by paths: each change is
+ *     ["~E", id, changes]                 [path, value] (set) or [path] (remove),
+ *                                         a path the keys from a top-level
+ *                                         property down; written when a change
+ *                                         lies below the top level
  *     ["-n", id] / ["-e", id]             drop a node / an edge
  *
  * What it leaves out is the state before the op, which the store reading the
@@ -25,6 +30,9 @@ import { EdgeRec, NodeRec, sameLabels } from './records.ts';
  * version does not hold is CORRUPT_BLOCK). Earlier logs hold ops as objects
  * (`{op: "dropNode", id}`, `{op: "updateNode", id, set, ...}`, or whole
  * records) and read the same (`loggedOp`); positional ops are a third shorter.
+ * Paths keep a long-lived node's log proportional to what a step changed: an
+ * Execution's `steps` gains one entry per step, and logging the whole object
+ * each time made a workflow's log grow with the square of its steps.
  *
  * One `JSON.stringify` over the whole entry: a record's props serialise as
  * themselves, so only the small op arrays are built; a call per record, or
@@ -71,18 +79,56 @@ function isEmpty(props: Props): boolean {
 /**
  * An update as the properties it set and removed. A value is compared by
  * reference: the store keeps an unchanged property's value when it merges
- * (`mergeNodeProps`), so a long-lived node (an Execution) logs what a step
- * changed, not its whole state; a value rebuilt equal is logged again, which
- * is larger but as exact.
+ * (`mergeNodeProps`), and the unchanged parts of a changed object value when
+ * the caller built it from the old one, so a long-lived node (an Execution)
+ * logs what a step changed, not its whole state; a value rebuilt equal is
+ * logged again, which is larger but as exact. A property whose old and new
+ * values are both objects is logged by the paths that changed inside it
+ * (`["~N", ...]`).
  */
 function updateDelta(code: '~n' | '~e', id: string, labels: readonly string[] | undefined, before: Props, after: Props): unknown[] {
   // No prototype: a property named __proto__ is a key like any other.
   const set: Record<string, Json> = Object.create(null);
   let del: string[] | undefined;
-  for (const k in after) if (after[k] !== before[k] || !Object.prototype.hasOwnProperty.call(before, k)) set[k] = after[k];
-  for (const k in before) if (!Object.prototype.hasOwnProperty.call(after, k)) (del ??= []).push(k);
+  let paths: unknown[] | undefined;
+  for (const k in after) {
+    const a = after[k];
+    if (!hasOwn.call(before, k)) set[k] = a;
+    else if (a !== before[k]) {
+      const b = before[k];
+      if (isObject(a) && isObject(b)) changesInto((paths ??= []), [k], b, a);
+      else set[k] = a;
+    }
+  }
+  for (const k in before) if (!hasOwn.call(after, k)) (del ??= []).push(k);
+  if (paths !== undefined) {
+    for (const k in set) paths.push([[k], set[k]]);
+    if (del !== undefined) for (const k of del) paths.push([[k]]);
+    const up = code === '~n' ? '~N' : '~E';
+    return labels === undefined ? [up, id, paths] : [up, id, paths, labels];
+  }
   if (labels !== undefined) return [code, id, set, del ?? null, labels];
   return del === undefined ? [code, id, set] : [code, id, set, del];
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+function isObject(v: Json | undefined): v is { [k: string]: Json } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The changes from object `b` to object `a` (at `path`) as [path, value] and [path] entries. */
+function changesInto(out: unknown[], path: string[], b: { [k: string]: Json }, a: { [k: string]: Json }): void {
+  for (const k in a) {
+    const av = a[k];
+    if (!hasOwn.call(b, k)) out.push([[...path, k], av]);
+    else if (av !== b[k]) {
+      const bv = b[k];
+      if (isObject(av) && isObject(bv)) changesInto(out, [...path, k], bv, av);
+      else out.push([[...path, k], av]);
+    }
+  }
+  for (const k in b) if (!hasOwn.call(a, k)) out.push([[...path, k]]);
 }
 
 /**
@@ -146,6 +192,12 @@ function positionalOp(a: unknown[]): LoggedOp {
       delta(what, out.id, out.set, out.del, out.labels);
       return out;
     }
+    case '~N':
+    case '~E': {
+      arity(3, a[0] === '~N' ? 4 : 3);
+      if (a.length > 3) strings(what, 'labels', a[3]);
+      return { op: a[0] === '~N' ? 'updateNode' : 'updateEdge', id: at(1, 'id'), paths: changeList(what, a[2]), labels: a[3] as string[] | undefined };
+    }
     case '-n':
     case '-e':
       arity(2, 2);
@@ -169,6 +221,17 @@ function edgeRecord(what: string, e: unknown): void {
   const r = plain(what, 'edge', e) as Record<string, unknown>;
   for (const k of ['id', 'type', 'src', 'dst']) text(what, `edge ${k}`, r[k]);
   plain(what, 'props', r.props);
+}
+
+/** A list of path changes, checked: each [path] or [path, value], each path one or more keys. */
+function changeList(what: string, v: unknown): PathChange[] {
+  // Empty when a value was rebuilt equal (an update that changed nothing in content, as `["~n", id, {}]`).
+  if (!Array.isArray(v)) throw new Error(`${what} has changes ${show(v)}, not a list of changes`);
+  for (const c of v) {
+    if (!Array.isArray(c) || c.length < 1 || c.length > 2) throw new Error(`${what} has a change ${show(c)}, not [path] or [path, value]`);
+    if (strings(what, 'path', c[0]).length === 0) throw new Error(`${what} has an empty path`);
+  }
+  return v as PathChange[];
 }
 
 function delta(what: string, id: unknown, set: unknown, del: unknown, labels: unknown): void {
@@ -200,5 +263,7 @@ function show(v: unknown): string {
 
 type Rec = NodeRecord | EdgeRecord;
 /** An op as the reader takes it (`loggedOp`): full (records) or compact (an update without `before`, a drop by `id`). */
-export type LoggedOp = { op: Op['op']; id?: string; node?: Rec; edge?: Rec; before?: Rec; labels?: string[]; set?: Record<string, Json>; del?: string[] };
+export type LoggedOp = { op: Op['op']; id?: string; node?: Rec; edge?: Rec; before?: Rec; labels?: string[]; set?: Record<string, Json>; del?: string[]; paths?: PathChange[] };
+/** A change of an update by paths: [path, value] sets the value there, [path] removes the key. */
+export type PathChange = readonly [path: readonly string[], value?: Json];
 
