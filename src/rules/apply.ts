@@ -84,7 +84,7 @@ export function applyInTx(tx: Transaction, rule: Rule, options: Omit<ApplyOption
     if (found === undefined) throw new RuleError('NOT_A_MATCH', `applyInTx: rule "${rule.name}": ${JSON.stringify(options.match)} is not a match of the left-hand side`);
   } else found = findApplicable(tx, rule, params, options.bindings, false);
   if (found === undefined) return undefined;
-  const created = perform(tx, rule, found, params, options.created === undefined ? undefined : recordedIds(rule, options.created));
+  const created = perform(tx, rule, found, params, options.created === undefined ? undefined : recordedIds(tx, rule, options.created));
   return { rule: rule.name, match: matchIds(rule, found), created: createdIds(rule, created), params };
 }
 
@@ -221,15 +221,30 @@ export function gluingViolation(view: GraphView, rule: Rule, nodes: readonly Nod
 const counters = new WeakMap<Transaction, number>();
 const NO_IDS: string[] = [];
 
-/** `recorded` as ids in R order (as `perform` takes them), each created variable given a string. */
-function recordedIds(rule: Rule, recorded: { readonly [variable: string]: string }): string[] {
-  const vars = [...rule.newNodes, ...rule.newEdges].map((x) => x.var);
-  for (const v of Object.keys(recorded)) if (!vars.includes(v)) throw new RuleError('INVALID_BINDING', `applyInTx: rule "${rule.name}": "${v}" is not a created variable`);
-  return vars.map((v) => {
-    const id = recorded[v];
-    if (typeof id !== 'string') throw new RuleError('INVALID_BINDING', `applyInTx: rule "${rule.name}": no id given for created "${v}"`);
+/**
+ * `recorded` as ids in R order (as `perform` takes them), checked before
+ * anything is written: each created variable given a non-empty string, no
+ * two created nodes (or edges) given the same id, none an element `view`
+ * already holds.
+ */
+function recordedIds(view: GraphView, rule: Rule, recorded: unknown): string[] {
+  const bad = (why: string): RuleError => new RuleError('INVALID_BINDING', `applyInTx: rule "${rule.name}": ${why}`);
+  if (typeof recorded !== 'object' || recorded === null || Array.isArray(recorded)) throw bad(`created must be an object of ids by variable, got ${JSON.stringify(recorded)}`);
+  const given = recorded as Record<string, unknown>;
+  const nodes = rule.newNodes.map((x) => x.var);
+  const edges = rule.newEdges.map((x) => x.var);
+  for (const v of Object.keys(given)) if (!nodes.includes(v) && !edges.includes(v)) throw bad(`"${v}" is not a created variable`);
+  const idOf = (v: string, seen: Set<string>, exists: (id: string) => boolean): string => {
+    const id = given[v];
+    if (typeof id !== 'string' || id === '') throw bad(id === undefined ? `no id given for created "${v}"` : `the id given for created "${v}" is ${JSON.stringify(id)}, not a non-empty string`);
+    if (seen.has(id)) throw bad(`created "${v}" is given id "${id}" twice`);
+    if (exists(id)) throw bad(`created "${v}" is given id "${id}", which the graph holds already`);
+    seen.add(id);
     return id;
-  });
+  };
+  const seenNodes = new Set<string>();
+  const seenEdges = new Set<string>();
+  return [...nodes.map((v) => idOf(v, seenNodes, (id) => view.hasNode(id))), ...edges.map((v) => idOf(v, seenEdges, (id) => view.hasEdge(id)))];
 }
 
 /**

@@ -52,4 +52,41 @@ describe('ids of created elements', () => {
     tx.abort();
     expect(s.headTx).toBe(1);
   });
+
+  it('refuses, before writing anything, created ids that repeat, exist already or are not non-empty strings', () => {
+    const s = one();
+    s.transact((tx) => void tx.addEdge('taken', 'E', 'root', 'root'));
+    // A rule that also deletes and updates, so a late failure would leave a half-applied rewrite.
+    s.transact((tx) => {
+      tx.addNode('tok', ['Tok']);
+      tx.addNode('counter', ['C'], { n: 0 });
+    });
+    const rule = defineRule({
+      name: 'consume',
+      nodes: [
+        { var: 't', labels: ['Tok'], action: 'delete' },
+        { var: 'c', labels: ['C'], set: { n: (m) => (m.node('c').props.n as number) + 1 } },
+        { var: 'x', labels: ['Out'], action: 'create' },
+        { var: 'y', labels: ['Out'], action: 'create' },
+      ],
+      edges: [{ var: 'xy', type: 'E', src: 'x', dst: 'y', action: 'create' }],
+    });
+    const cases: [unknown, RegExp][] = [
+      [{ x: 'o', y: 'o', xy: 'e' }, /created "y" is given id "o" twice/],
+      [{ x: 'o', y: 'counter', xy: 'e' }, /created "y" is given id "counter", which the graph holds already/],
+      [{ x: 'o', y: 'p', xy: 'taken' }, /created "xy" is given id "taken", which the graph holds already/],
+      [{ x: 'o', y: '', xy: 'e' }, /the id given for created "y" is "", not a non-empty string/],
+      [{ x: 'o', y: 7, xy: 'e' }, /the id given for created "y" is 7/],
+      [null, /created must be an object of ids by variable, got null/],
+      [['o', 'p', 'e'], /created must be an object/],
+    ];
+    for (const [created, message] of cases) {
+      const tx = s.begin();
+      expect(() => applyInTx(tx, rule, { match: { t: 'tok', c: 'counter' }, created: created as Record<string, string> })).toThrow(message);
+      tx.commit(null);
+      expect(s.changes(s.headTx)).toEqual([]);
+    }
+    expect(s.head().getNode('counter')!.props.n).toBe(0);
+    expect(s.head().hasNode('tok')).toBe(true);
+  });
 });
