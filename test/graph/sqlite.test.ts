@@ -523,6 +523,76 @@ describe('SQLite backend', () => {
     await b.close();
   });
 
+  it('an open SQLite store (keepEvery, snapshots) reads every version, change and meta as a memory store does, in any order', async () => {
+    const ids = ['a', 'b', 'c'];
+    const val = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant('x'), fc.constant({ z: [3] }));
+    const patch = fc.dictionary(fc.constantFrom('p', 'q'), fc.option(val, { nil: undefined }), { maxKeys: 2 });
+    const op = fc.oneof(
+      fc.record({ k: fc.constant('node' as const), id: fc.constantFrom(...ids), labels: fc.subarray(['A', 'B']), patch }),
+      fc.record({ k: fc.constant('edge' as const), src: fc.constantFrom(...ids), dst: fc.constantFrom(...ids), patch }),
+      fc.record({ k: fc.constant('drop' as const), id: fc.constantFrom(...ids) }),
+    );
+    const apply = (store: Store, ops: { k: string; id?: string; src?: string; dst?: string; labels?: string[]; patch?: Record<string, Json | undefined> }[], n: number): void => {
+      const tx = store.begin();
+      for (const o of ops) {
+        const defined = Object.fromEntries(Object.entries(o.patch ?? {}).filter(([, v]) => v !== undefined)) as Record<string, Json>;
+        if (o.k === 'node') {
+          if (tx.getNode(o.id!) === undefined) tx.addNode(o.id!, o.labels, defined);
+          else {
+            tx.mergeNodeProps(o.id!, o.patch!);
+            tx.updateNode(o.id!, { labels: o.labels });
+          }
+        } else if (o.k === 'edge') {
+          const id = `${o.src}-${o.dst}`;
+          if (tx.getNode(o.src!) === undefined || tx.getNode(o.dst!) === undefined) continue;
+          if (tx.getEdge(id) === undefined) tx.addEdge(id, 'E', o.src!, o.dst!, defined);
+          else tx.mergeEdgeProps(id, o.patch!);
+        } else if (tx.getNode(o.id!) !== undefined) {
+          const incident = new Set<string>();
+          for (const d of ['out', 'in'] as const) tx.forEachIncident(o.id!, d, undefined, (e) => void incident.add(e.id));
+          for (const e of incident) tx.dropEdge(e);
+          tx.dropNode(o.id!);
+        }
+      }
+      tx.commit({ n, ops: ops.length });
+    };
+    const edgesOf = (s: Store, t: number): string[] => {
+      const out: string[] = [];
+      s.at(t).forEachEdge((e) => void out.push(e.id));
+      for (const id of ids) s.at(t).forEachIncident(id, 'out', undefined, (e) => void out.push(e.id));
+      return out;
+    };
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(op, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 14 }),
+        fc.integer({ min: 2, max: 5 }),
+        fc.constantFrom(0, 4),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        async (commits, keepEvery, snapshotEvery, reads) => {
+          const mem = new Store({ keepEvery: 1 });
+          const disk = open(join(dir, `entries-${run++}.db`), { keepEvery, snapshotEvery, retention: { log: 'all' } });
+          commits.forEach((ops, i) => {
+            apply(mem, ops, i);
+            apply(disk, ops, i);
+          });
+          const order = [...reads.map((r) => r % (mem.headTx + 1)), ...Array.from({ length: mem.headTx + 1 }, (_, t) => mem.headTx - t)];
+          for (const t of order) {
+            expect(disk.cid(t).toString()).toBe(mem.cid(t).toString());
+            expect(edgesOf(disk, t)).toEqual(edgesOf(mem, t));
+            if (t > 0) {
+              expect(plainOps(disk.changes(t))).toBe(plainOps(mem.changes(t)));
+              expect(disk.commitInfo(t).meta).toEqual(mem.commitInfo(t).meta);
+            }
+          }
+          expect(disk.history().map((c) => c.meta)).toEqual(mem.history().map((c) => c.meta));
+          await disk.close();
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it('updates below the top level are logged by path and read back the same', async () => {
     const leaf = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant('x'), fc.constant(null), fc.constant([1, { y: 2 }]));
     const key = fc.constantFrom('a', 'b', '__proto__', 'c.d');
