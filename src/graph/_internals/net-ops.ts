@@ -12,8 +12,9 @@ const SCAN = 32;
  * before to the last after; updates ending in a drop are one drop of the
  * record before them, where the drop was (after the drops of its edges); an
  * add ending in a drop is nothing, and so are updates that end as the record
- * began (the same labels, each property the same value by identity). A drop followed by an add of the same id
- * stays a drop and an add (an edge may come back between other nodes).
+ * began (the same labels, each property the same value by identity). A drop
+ * followed by an add of the same id stays a drop and an add (an edge may come
+ * back between other nodes).
  *
  * What a commit keeps, logs and reports (`changes`) is this: intermediate
  * records (a token moved through two phases by two rules of one commit) are
@@ -36,29 +37,28 @@ export function netOps(ops: readonly Op[]): Op[] {
       continue;
     }
     const at = i!;
-    // Updates that end where they began (a property set and then set back) are no change at all.
-    const forget = (): void => {
-      out[at] = null;
-      removed++;
-      if (index !== undefined) (node ? index.node : index.edge).delete(id);
-    };
     switch (op.op) {
-      case 'updateNode':
-        if (prev.op === 'addNode') out[at] = { op: 'addNode', node: op.node };
-        else {
-          const before = (prev as { before: typeof op.before }).before;
-          if (sameLabels(before.labels, op.node.labels) && sameProps(before.props, op.node.props)) forget();
-          else out[at] = { op: 'updateNode', before, node: op.node };
+      case 'updateNode': {
+        if (prev.op === 'addNode') {
+          out[at] = { op: 'addNode', node: op.node };
+          break;
         }
+        const before = (prev as { before: typeof op.before }).before;
+        // Updates that end where they began (a property set and then set back) are no change at all.
+        if (!sameLabels(before.labels, op.node.labels) || !sameProps(before.props, op.node.props)) out[at] = { op: 'updateNode', before, node: op.node };
+        else removed += forget(out, at, index?.node, id);
         break;
-      case 'updateEdge':
-        if (prev.op === 'addEdge') out[at] = { op: 'addEdge', edge: op.edge };
-        else {
-          const before = (prev as { before: typeof op.before }).before;
-          if (sameProps(before.props, op.edge.props)) forget();
-          else out[at] = { op: 'updateEdge', before, edge: op.edge };
+      }
+      case 'updateEdge': {
+        if (prev.op === 'addEdge') {
+          out[at] = { op: 'addEdge', edge: op.edge };
+          break;
         }
+        const before = (prev as { before: typeof op.before }).before;
+        if (!sameProps(before.props, op.edge.props)) out[at] = { op: 'updateEdge', before, edge: op.edge };
+        else removed += forget(out, at, index?.edge, id);
         break;
+      }
       case 'dropNode':
       case 'dropEdge':
         out[at] = null;
@@ -82,6 +82,13 @@ export function netOps(ops: readonly Op[]): Op[] {
   let k = 0;
   for (const op of out) if (op !== null) kept[k++] = op;
   return kept;
+}
+
+/** Takes the element's op at `at` out (and out of the index): it is no change. Returns 1, the ops removed. */
+function forget(out: (Op | null)[], at: number, index: Map<string, number> | undefined, id: string): number {
+  out[at] = null;
+  index?.delete(id);
+  return 1;
 }
 
 /** The index in `out` of the last op on this element, if any. */
