@@ -147,14 +147,22 @@ export function replayGraphology(r: Recorded): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-/** `rounds` replays of each, alternating, each after a full collection: milliseconds per replay. */
+/**
+ * `rounds` replays of each, alternating: milliseconds per replay. Each timed
+ * replay follows a full collection and then an untimed replay of the same
+ * contender: V8 runs slow for a few hundred milliseconds after a forced full
+ * collection (see durable.ts), which a replay this short would otherwise
+ * measure, and the contender that allocates more (the store) most.
+ */
 export function replayBoth(r: Recorded, rounds: number): { store: number[]; graphology: number[] } {
   const store: number[] = [];
   const graphology: number[] = [];
   for (let i = 0; i < rounds; i++) {
     gc();
+    replayStore(r);
     store.push(replayStore(r));
     gc();
+    replayGraphology(r);
     graphology.push(replayGraphology(r));
   }
   return { store, graphology };
