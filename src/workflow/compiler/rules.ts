@@ -139,7 +139,7 @@ export function meetsNeed(n: TokenNeed, t: TokenState): boolean {
  * The TokenNeeds of a rule, one per matched Token (the tokens of a rule all
  * belong to the execution `e`, as with triggerPhases). Derived only
  * from what the pattern requires: the token's phase, the op of the Step it is
- * AT, PARENT edges to and from it, NACs that forbid children or a NEXT
+ * AT, PARENT edges to and from it, NACs that forbid children, a parent or a NEXT
  * sibling, and the DPO dangling condition (a deleted token keeps no edge the
  * rule does not delete).
  */
@@ -176,6 +176,7 @@ export function tokenNeeds(def: RuleDef): TokenNeed[] {
     let root: boolean | null = null;
     let kids: boolean | null = null;
     if (edges.some((e) => typeIs(e, 'PARENT') && e.src === n.var)) root = false;
+    else if (forbids(n.var, 'PARENT', 'src')) root = true;
     if (edges.some((e) => typeIs(e, 'PARENT') && e.dst === n.var)) kids = true;
     else if (forbids(n.var, 'PARENT', 'dst')) kids = false;
     if (n.action === 'delete' && (def.mode ?? 'dpo') === 'dpo') {

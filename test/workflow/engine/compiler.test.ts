@@ -85,6 +85,8 @@ describe('rule set', () => {
     expect(needs.get('seq.enter')).toEqual([{ phases: ['enter'], ops: ['seq'], root: null, kids: null, next: null }]);
     // Deleted in DPO mode with no PARENT edge deleted: a root token without children (dangling condition).
     expect(needs.get('execution.complete')).toEqual([{ phases: ['done'], ops: null, root: true, kids: false, next: null }]);
+    // Its NAC forbids the token a parent: the root token only.
+    expect(needs.get('execution.outputs_invalid')).toEqual([{ phases: ['done'], ops: null, root: true, kids: null, next: null }]);
     // Its NAC: the token moves on only without child tokens.
     expect(needs.get('step.next')).toEqual([
       { phases: ['done'], ops: null, root: false, kids: false, next: true },
