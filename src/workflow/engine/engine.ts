@@ -872,14 +872,24 @@ export class WorkflowEngine {
     const bindings = { e: execId };
     const { internal, needs, timed } = reg;
     let tokens = this.tokenStates(tx, execId);
+    // Applications so far, and per rule the count at its last failed attempt: a rule without
+    // parameters that found no match finds none again until some application changes the graph.
+    let applied = 0;
+    const failedAt = new Array<number>(internal.length).fill(-1);
     let changed = true;
     while (changed) {
       changed = false;
       for (let i = 0; i < internal.length; i++) {
+        if (failedAt[i] === applied) continue;
         // A rule whose needs no token meets cannot apply (tokenNeeds: a necessary condition).
         while (canApply(needs[i], tokens)) {
           const params: Params = timed[i] ? { now: this.clock.now() } : NO_PARAMS;
-          if (applyOnce(tx, internal[i], bindings, params, out) === undefined) break;
+          if (applyOnce(tx, internal[i], bindings, params, out) === undefined) {
+            // A timed rule's `now` moves on: it is tried again.
+            if (!timed[i]) failedAt[i] = applied;
+            break;
+          }
+          applied++;
           changed = true;
           tokens = this.tokenStates(tx, execId);
         }
