@@ -151,8 +151,13 @@ export function updateData(exec: NodeRecord, recipe: (d: DataWriter) => void): R
   const u = new Update(exec.props);
   recipe(u);
   const { next, patches } = u.finish();
-  if (sink !== null) for (const p of patches) sink.push(p);
+  recordPatches(patches);
   return next;
+}
+
+/** Records `patches` as the current application's (patches an `updateData` made earlier, kept aside). */
+export function recordPatches(patches: readonly DataPatch[]): void {
+  if (sink !== null) for (const p of patches) sink.push(p);
 }
 
 /** What mappings and expressions read: `{inputs, steps, vars}` of an Execution node. */

@@ -6,8 +6,8 @@ import { applyOutputMapping, resolveMapping } from '../ir/mapping.ts';
 import { InputValidationError } from '../ir/errors.ts';
 import { validateOutputs } from '../ir/inputs.ts';
 import type { IOSpec } from '../ir/types.ts';
-import { executionData, PropsMemo, updateData } from './execution-data.ts';
-import type { DataWriter } from './execution-data.ts';
+import { collectPatches, executionData, PropsMemo, recordPatches, updateData } from './execution-data.ts';
+import type { DataPatch, DataWriter } from './execution-data.ts';
 
 /** A decision predicate registered by the application (`condition: "is_high_priority"`). */
 export type Predicate = (data: ExecutionData) => boolean;
@@ -316,17 +316,29 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     return c;
   };
 
-  const outputsOf = (m: MatchView): Json => {
-    const e = m.node('e');
-    const specs = (e.props.output_spec as unknown as IOSpec[] | undefined) ?? [];
-    const next = updateData(e, (d) => {
-      for (const o of specs) {
-        const v = findOutput(o.name, d.vars, d.steps);
-        if (v !== undefined) d.set('outputs', o.name, v);
-        else if (o.default !== undefined) d.set('outputs', o.name, o.default);
-      }
+  // The declared outputs an Execution's data fills, and the patches that fill them. Computed once per
+  // Execution version: `execution.complete`'s guard and its assignment both need them, and only the
+  // assignment writes them (a guard records no patches: `execution.outputs_invalid` writes none).
+  const outputs = new PropsMemo<{ outputs: Json; patches: readonly DataPatch[] }>();
+  const outputsFor = (e: NodeRecord): { outputs: Json; patches: readonly DataPatch[] } =>
+    outputs.get(e.props, 'outputs', () => {
+      const specs = (e.props.output_spec as unknown as IOSpec[] | undefined) ?? [];
+      const { result, patches } = collectPatches(() =>
+        updateData(e, (d) => {
+          for (const o of specs) {
+            const v = findOutput(o.name, d.vars, d.steps);
+            if (v !== undefined) d.set('outputs', o.name, v);
+            else if (o.default !== undefined) d.set('outputs', o.name, o.default);
+          }
+        }),
+      );
+      return { outputs: result.outputs, patches };
     });
-    return next.outputs;
+  /** The outputs, as an assignment: their patches are the application's. */
+  const outputsOf = (m: MatchView): Json => {
+    const r = outputsFor(m.node('e'));
+    recordPatches(r.patches);
+    return r.outputs;
   };
 
   /** What is wrong with the outputs `outputsOf(m)` fills (a required one missing, a wrong type), or null. */
@@ -335,7 +347,7 @@ export function buildRuleSet(options: RuleSetOptions = {}): RuleSet {
     const specs = (e.props.output_spec as unknown as IOSpec[] | undefined) ?? [];
     if (specs.length === 0) return null;
     try {
-      validateOutputs(specs, outputsOf(m), { workflowId: String(e.props.workflow_id) });
+      validateOutputs(specs, outputsFor(e).outputs, { workflowId: String(e.props.workflow_id) });
       return null;
     } catch (err) {
       if (err instanceof InputValidationError) return err.message;

@@ -58,6 +58,49 @@ describe('seq and activity', () => {
     expect([good.done.status, good.done.outputs]).toEqual(['completed', { id: 'x', ok: false }]);
   });
 
+  it("an application's patches are the data it wrote: an execution's end records its outputs once, a broken output contract none", async () => {
+    const outputs = [{ name: 'v', type: 'number', required: true }];
+    const patchesOf = (engine: WorkflowEngine, rule: string): unknown[] =>
+      engine.store.history().flatMap((c) => ((c.meta as { applications?: { rule: string; patches: unknown[] }[] } | null)?.applications ?? []).filter((a) => a.rule === rule).map((a) => a.patches));
+    const good = await runOnce(act('a', { output_mapping: { v: '$.output.v' } }), { a: ok({ v: 2 }) }, { extra: { outputs } });
+    expect(good.done.outputs).toEqual({ v: 2 });
+    expect(patchesOf(good.engine, 'execution.complete')).toEqual([[{ op: 'add', path: ['outputs', 'v'], value: 2 }]]);
+    const bad = await runOnce(act('a', { output_mapping: { v: '$.output.v' } }), { a: ok({ v: 'two' }) }, { extra: { outputs } });
+    expect([bad.done.status, bad.done.outputs]).toEqual(['failed', {}]);
+    expect(patchesOf(bad.engine, 'execution.outputs_invalid')).toEqual([[]]);
+    for (const { engine } of [good, bad]) expect(engine.verifyReplay()).toBe(engine.store.headTx);
+  });
+
+  it('a log whose ends record outputs patches as builds before 2026-11-28 did (twice; on a broken contract too) still replays', async () => {
+    // Rewrites each commit's meta as such a build wrote it, on its way to the backend.
+    class EarlierBuild extends MemoryBackend {
+      override append(entry: CommitEntry): void {
+        const meta = entry.meta as { applications?: { rule: string; patches: { path: unknown[] }[] }[] } | null;
+        const applications = meta?.applications?.map((a) =>
+          a.rule === 'execution.complete' ? { ...a, patches: [...a.patches, ...a.patches] } : a.rule === 'execution.outputs_invalid' ? { ...a, patches: [{ op: 'add', path: ['outputs', 'v'], value: 'two' }] } : a,
+        );
+        super.append(applications === undefined ? entry : { ...entry, meta: { ...meta, applications } as unknown as Json });
+      }
+    }
+    const outputs = [{ name: 'v', type: 'number', required: true }];
+    for (const v of [2, 'two']) {
+      const backend = new EarlierBuild();
+      const registry = new ActivityRegistry().register(new FunctionActivity('a', () => ({ v })));
+      const build = () => WorkflowEngine.builder().withBackend(backend).withClock(new VirtualClock({ autoAdvance: true })).withActivities(registry).build();
+      const wf = workflow(act('a', { output_mapping: { v: '$.output.v' } }), { outputs });
+      const first = build();
+      const id = first.startWorkflow(wf, {});
+      await first.waitForCompletion(id);
+      const reopened = build();
+      reopened.registerWorkflow(wf);
+      const rule = v === 2 ? 'execution.complete' : 'execution.outputs_invalid';
+      const recorded = reopened.store.history().flatMap((c) => (c.meta as { applications?: { rule: string; patches: unknown[] }[] }).applications ?? []).find((a) => a.rule === rule);
+      expect(recorded?.patches).toHaveLength(v === 2 ? 2 : 1);
+      expect(reopened.verifyReplay()).toBe(reopened.store.headTx);
+      expect(reopened.rebuildExecutionFromEvents(id).status).toBe(v === 2 ? 'completed' : 'failed');
+    }
+  });
+
   it('a missing input path fails the step with IR_MAPPING before any attempt', async () => {
     const { done, calls } = await runOnce(seq(act('a', { input_mapping: { v: '$.steps.b.output' } }), act('b')), { a: ok(), b: ok() });
     expect(done.status).toBe('failed');
