@@ -6,11 +6,16 @@
  * is a matter of timing, so only outcomes and at-most-once are checked).
  */
 import fc from 'fast-check';
+import { applyPatches, enablePatches } from 'immer';
+import type { Patch } from 'immer';
 import { describe, expect, it } from 'vitest';
 import { ActivityError } from '../../../src/workflow/activities/index.ts';
 import type { Strategy } from '../../../src/workflow/ir/index.ts';
 import { engineWith, workflow } from './_helpers.ts';
 import type { Behaviour } from './_helpers.ts';
+import type { WorkflowEngine } from '../../../src/workflow/engine/index.ts';
+
+enablePatches();
 
 type Outcome = 'ok' | 'flaky' | 'fatal' | 'exhaust';
 type Tree =
@@ -260,11 +265,30 @@ function start(t: Tree) {
   const acts = new Map<string, Outcome>();
   const strategy = build(t, acts);
   const env = engineWith(Object.fromEntries([...acts].flatMap(([n, o]) => [[n, behaviour(o)], [`u${n}`, behaviour('ok')]])));
-  const id = env.engine.startWorkflow(workflow(strategy, { retry_policy: { initial_interval: 'PT1S', maximum_attempts: 3 } }), {});
+  // A declared output (every activity returns `done`): a completion fills it, and records the patch.
+  const id = env.engine.startWorkflow(workflow(strategy, { retry_policy: { initial_interval: 'PT1S', maximum_attempts: 3 }, outputs: [{ name: 'done', type: 'boolean' }] }), {});
   return { acts, env, id };
 }
 
-/** Each completed activity is compensated at most once (nested sagas included), a failed one never; no token is left; the log replays. */
+const DATA = ['steps', 'vars', 'outputs', 'compensations'] as const;
+
+/** An Execution's data at `tx` (empty before the execution exists). */
+function dataAt(engine: WorkflowEngine, id: string, tx: number): Record<string, unknown> {
+  const props = engine.store.at(tx).getNode(id)?.props ?? {};
+  return Object.fromEntries(DATA.map((k) => [k, props[k] ?? (k === 'compensations' ? [] : {})]));
+}
+
+/** Each commit's recorded patches, applied in order, turn its execution's data at the parent into its data. */
+function patchesAreTheDataChanges(engine: WorkflowEngine): void {
+  for (const c of engine.store.history()) {
+    const meta = c.meta as { execution?: string; applications?: { patches: Patch[] }[] } | null;
+    if (meta?.execution === undefined || meta.applications === undefined) continue;
+    const patches = meta.applications.flatMap((a) => a.patches);
+    expect(applyPatches(dataAt(engine, meta.execution, c.parentTx), patches)).toEqual(dataAt(engine, meta.execution, c.tx));
+  }
+}
+
+/** Each completed activity is compensated at most once (nested sagas included), a failed one never; no token is left; patches are the data changes; the log replays. */
 function compensatedOnceAndReplays(acts: Map<string, Outcome>, env: ReturnType<typeof start>['env'], done: { tokens: unknown }): void {
   for (const [name, o] of acts) {
     const undone = env.calls.filter((c) => c === `u${name}`).length;
@@ -272,6 +296,7 @@ function compensatedOnceAndReplays(acts: Map<string, Outcome>, env: ReturnType<t
     if (undone > 0) expect(o === 'ok' || o === 'flaky').toBe(true);
   }
   expect(done.tokens).toEqual([]);
+  patchesAreTheDataChanges(env.engine);
   expect(env.engine.verifyReplay()).toBe(env.engine.store.headTx);
 }
 
