@@ -402,7 +402,8 @@ export class WorkflowEngine {
     return this.startExecution(workflow, inputs, null);
   }
 
-  private startExecution(workflow: string | WorkflowIR, inputs: Record<string, unknown>, parent: { execution: string; call: string } | null): string {
+  /** Starts an execution; `started` (a subworkflow's parent) hears of it after its first commit, before its effects. */
+  private startExecution(workflow: string | WorkflowIR, inputs: Record<string, unknown>, parent: { execution: string; call: string } | null, started?: (id: string) => void): string {
     const key = typeof workflow === 'string' ? this.latest.get(workflow) : this.registerWorkflow(workflow);
     if (key === undefined) throw new EngineError('UNKNOWN_WORKFLOW', `WorkflowEngine.startWorkflow: no workflow "${String(workflow)}" is registered`);
     const reg = this.byKey.get(key)!;
@@ -420,6 +421,7 @@ export class WorkflowEngine {
     const id = r.meta.execution;
     const w = this.store.head().getNode(reg.compiled.program.workflowNodeId)!;
     if (typeof w.props.timeout_ms === 'number') this.armTimeout(id, this.clock.now() + w.props.timeout_ms);
+    started?.(id);
     this.effects(id);
     this.scheduleIdle();
     return id;
@@ -937,8 +939,8 @@ export class WorkflowEngine {
   }
 
   private effects(execId: string): void {
-    const head = this.store.head();
-    const e = head.getNode(execId);
+    let head = this.store.head();
+    let e = head.getNode(execId);
     if (e === undefined) return;
     const live = this.live(execId);
     // What the execution's tokens wait on: Task, Timer and Wait nodes.
@@ -957,7 +959,10 @@ export class WorkflowEngine {
         }
       });
     });
-    // Tasks and timers that the graph dropped (cancellation) lose their effects.
+    // Tasks and timers that the graph dropped (cancellation) lose their effects. Read from the
+    // head as it is now: starting a child above runs it, and its end moves this execution on.
+    head = this.store.head();
+    e = head.getNode(execId) ?? e;
     for (const [id, ctl] of live.inflight) if (!head.hasNode(id)) ctl.abort();
     for (const [id, child] of live.calls) {
       if (!head.hasNode(id)) {
@@ -1006,22 +1011,21 @@ export class WorkflowEngine {
     const live = this.live(execId);
     live.calls.set(call.id, '');
     const ref = call.props.workflow_ref as string;
-    let child: string;
+    let started = false;
     try {
       if (!this.latest.has(ref)) throw new EngineError('UNKNOWN_WORKFLOW', `WorkflowEngine: subworkflow "${ref}" is not registered`);
-      child = this.startExecution(ref, (call.props.input ?? {}) as Record<string, unknown>, { execution: execId, call: call.id });
+      // The parent records the child before the child runs: a child that ends at once (nothing to
+      // wait for) reports its end to a parent that already knows it.
+      this.startExecution(ref, (call.props.input ?? {}) as Record<string, unknown>, { execution: execId, call: call.id }, (child) => {
+        started = true;
+        live.calls.set(call.id, child);
+        if (!this.fact(execId, 'subworkflow.started', { x: call.id }, { child })) this.cancel(child);
+      });
     } catch (err) {
+      if (started) throw err;
       const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'ERROR';
       this.fact(execId, 'subworkflow.fail', { x: call.id }, { error: { code, message: (err as Error).message } });
-      return;
     }
-    if (!live.calls.has(call.id)) {
-      // The parent dropped the call while the child was starting.
-      this.cancel(child);
-      return;
-    }
-    live.calls.set(call.id, child);
-    this.fact(execId, 'subworkflow.started', { x: call.id }, { child });
   }
 
   private arm(execId: string, key: string, node: string | undefined, at: number, fn: () => void): void {

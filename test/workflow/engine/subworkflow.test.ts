@@ -29,6 +29,23 @@ describe('subworkflow', () => {
     expect(env.engine.getEventHistory(id).map((e) => e.type)).toContain('SubworkflowCompleted');
   });
 
+  it('a child that ends at once (nothing to wait for): the parent records its start, then its end, and moves on', async () => {
+    // A decision with no condition true and no default ends the child in its first commit.
+    const env = engineWith({ x: ok(), after: ok() }, { no: () => false });
+    env.engine.registerWorkflow(child({ op: 'decision', conditions: [{ condition: 'no', branch: act('x') }] }, { outputs: [] }));
+    const seq = { op: 'seq', strategies: [{ op: 'subworkflow', workflow_ref: 'child', input_mapping: { n: '$.inputs.n' } }, act('after')] };
+    const id = env.engine.startWorkflow(validateWorkflow({ ...parent, strategy: seq }), { n: 1 });
+    const done = await env.engine.waitForCompletion(id);
+    expect([done.status, done.error ?? null]).toEqual(['completed', null]);
+    expect(env.calls).toEqual(['after']);
+    const events = env.engine.getEventHistory(id);
+    expect(events.map((e) => e.type)).toEqual(['WorkflowStarted', 'SubworkflowStarted', 'SubworkflowCompleted', 'ActivityScheduled', 'ActivityStarted', 'ActivityCompleted', 'WorkflowCompleted']);
+    const started = events.find((e) => e.type === 'SubworkflowStarted');
+    const childId = started?.type === 'SubworkflowStarted' ? started.childExecutionId : '';
+    expect(env.engine.getExecution(childId)).toMatchObject({ status: 'completed', parent: { execution: id } });
+    expect(env.engine.verifyReplay()).toBe(env.engine.store.headTx);
+  });
+
   it('a failing child fails the parent step', async () => {
     const env = engineWith({ dbl: fail('NOPE'), after: ok() });
     env.engine.registerWorkflow(child(act('dbl')));
