@@ -322,6 +322,26 @@ export class Store implements TxHost {
     return tx;
   }
 
+  /**
+   * A transaction on the version of `tx` that never commits (`commit` throws):
+   * what writes would make of that version, say a commit's steps one at a
+   * time. It shares the version's structure, copies only what it writes, and
+   * leaves the store as it was.
+   */
+  scratch(tx: TxId): Transaction {
+    const value = this.stableValue(tx);
+    const host: TxHost = {
+      headTx: tx,
+      finish: () => {
+        throw new GraphError('INVALID_ARGUMENT', `Transaction.commit: a scratch transaction (Store.scratch(${tx})) cannot commit`);
+      },
+      release: () => undefined,
+      takeover: () => undefined,
+      committedValue: () => value,
+    };
+    return new Transaction(host, tx, value, { isolation: 'snapshot' });
+  }
+
   /** Runs `fn` in a transaction and commits it; aborts if `fn` throws. */
   transact<T>(fn: (tx: Transaction) => T, meta: Json = null, options?: TransactionOptions): { result: T; commit: CommitInfo } {
     const tx = this.begin(options);

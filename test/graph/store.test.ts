@@ -124,6 +124,25 @@ describe('Store basics', () => {
     expect(s.at(0).nodeCount).toBe(0);
   });
 
+  it('a scratch transaction on an old version sees its own writes, leaves every version as it was, and cannot commit', () => {
+    const s = small();
+    s.transact((tx) => void tx.updateNode('a', { props: { name: 'Ann', age: 31 } }));
+    const head = s.headTx;
+    const cid = s.cid(1).toString();
+    const scratch = s.scratch(1);
+    expect(scratch.getNode('a')?.props.age).toBe(30);
+    scratch.mergeNodeProps('a', { age: 40 });
+    scratch.dropEdge('ab');
+    expect([scratch.getNode('a')?.props.age, scratch.hasEdge('ab')]).toEqual([40, false]);
+    expect([s.at(1).getNode('a')?.props.age, s.at(1).hasEdge('ab'), s.cid(1).toString()]).toEqual([30, true, cid]);
+    expect(s.head().getNode('a')?.props.age).toBe(31);
+    expect(() => scratch.commit()).toThrow(/scratch transaction .* cannot commit/);
+    expect(s.headTx).toBe(head);
+    // The head goes on taking commits as before.
+    s.transact((tx) => void tx.mergeNodeProps('a', { age: 32 }));
+    expect([s.headTx, s.at(head).getNode('a')?.props.age]).toEqual([head + 1, 31]);
+  });
+
   it('lists history with metadata and diffs two versions', () => {
     const s = small();
     s.transact((tx) => {

@@ -6,6 +6,8 @@ import { validateInputs, validateWorkflow } from '../ir/index.ts';
 import type { WorkflowIR } from '../ir/index.ts';
 import { Store, checkJson, jsonEqual } from '../../graph/index.ts';
 import { eventsOf, inDeclaredOrder } from '../engine/index.ts';
+import { logRules } from '../engine/replay.ts';
+import type { Rule } from '../engine/apply.ts';
 import type { WorkflowEvent } from '../engine/index.ts';
 import type { Json } from '../../graph/index.ts';
 import { RoundRobinBalancer } from './balancer.ts';
@@ -125,6 +127,9 @@ export class DistributedEngineBuilder {
  * this process a worker node that runs executions.
  */
 export class DistributedEngine {
+  /** The rules event views apply again (`eventsOf`), made on first use. */
+  private rules: Map<string, Rule> | undefined;
+
   static builder(): DistributedEngineBuilder {
     return new DistributedEngineBuilder();
   }
@@ -314,7 +319,7 @@ export class DistributedEngine {
     const out: WorkflowEvent[] = [];
     for (const commit of store.history()) {
       if ((commit.meta as { execution?: unknown } | null)?.execution !== internal) continue;
-      for (const e of eventsOf(store, commit)) out.push({ ...e, executionId: id });
+      for (const e of eventsOf(store, commit, (this.rules ??= logRules((name) => this.predicates.get(name))))) out.push({ ...e, executionId: id });
     }
     return out;
   }

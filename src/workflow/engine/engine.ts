@@ -578,7 +578,8 @@ export class WorkflowEngine {
   /** The typed events of an execution: views of the commits of its rule applications. */
   getEventHistory(id: string): WorkflowEvent[] {
     const out: WorkflowEvent[] = [];
-    for (const c of this.commitsOf(id)) out.push(...eventsOf(this.store, c));
+    let rules: Map<string, Rule> | undefined;
+    for (const c of this.commitsOf(id)) out.push(...eventsOf(this.store, c, (rules ??= this.allRules())));
     return out;
   }
 

@@ -1,5 +1,6 @@
-import type { CommitInfo, Json, Store, TxId } from '../../graph/index.ts';
-import type { ApplicationRecord, StepMeta } from './apply.ts';
+import type { CommitInfo, GraphView, Json, NodeRecord, Store, Transaction, TxId } from '../../graph/index.ts';
+import { applyInTx } from '../../rules/index.ts';
+import type { ApplicationRecord, Rule, StepMeta } from './apply.ts';
 import { inDeclaredOrder } from './outputs.ts';
 
 interface EventBase {
@@ -44,7 +45,8 @@ export type WorkflowEvent =
 
 export type WorkflowEventType = WorkflowEvent['type'];
 
-type View = (c: { store: Store; commit: CommitInfo; meta: ApplicationRecord; base: EventBase }) => WorkflowEvent | readonly WorkflowEvent[] | undefined;
+/** What a view reads: `after(id)` is a node as this application left it. */
+type View = (c: { store: Store; commit: CommitInfo; meta: ApplicationRecord; base: EventBase; after: (id: string | undefined) => NodeRecord | undefined }) => WorkflowEvent | readonly WorkflowEvent[] | undefined;
 
 const nodeAt = (store: Store, tx: TxId, id: string | undefined) => (id === undefined ? undefined : store.at(tx).getNode(id));
 const str = (v: Json | undefined): string => (typeof v === 'string' ? v : '');
@@ -58,24 +60,30 @@ function started(meta: ApplicationRecord, base: EventBase, activityRef: string):
   return { ...base, time: at, type: 'ActivityStarted', taskId: meta.match.k, activityRef, attempt: meta.params.attempt as number };
 }
 
+/** ActivityScheduled: the Task the application created (`k`), as it made it. */
+const scheduled: View = ({ meta, base, after }) => {
+  const k = after(meta.created.k);
+  return { ...base, type: 'ActivityScheduled', taskId: meta.created.k, activityRef: str(k?.props.activity_ref), step: str(k?.props.step), input: k?.props.input ?? null };
+};
+
 /** Rule name -> event view; rules without an entry (token moves) make no typed event. */
 const VIEWS: { readonly [rule: string]: View } = {
+  // Every later application of the commit matches the Execution, and none changes its workflow_id.
   'execution.start': ({ meta, base, store, commit }) => ({
     ...base,
     type: 'WorkflowStarted',
     workflowId: str(nodeAt(store, commit.tx, meta.created.e)?.props.workflow_id),
     inputs: meta.params.inputs ?? null,
   }),
-  'activity.schedule': ({ meta, base, store, commit }) => {
-    const k = nodeAt(store, commit.tx, meta.created.k);
-    return { ...base, type: 'ActivityScheduled', taskId: meta.created.k, activityRef: str(k?.props.activity_ref), step: str(k?.props.step), input: k?.props.input ?? null };
-  },
+  'activity.schedule': scheduled,
+  // A saga's compensate activity (per-activity compensation) is a Task too.
+  'saga.undo': scheduled,
   'activity.complete': ({ meta, base, store, commit }) => {
     const ref = str(nodeAt(store, commit.parentTx, meta.match.k)?.props.activity_ref);
     return events(started(meta, base, ref), { ...base, type: 'ActivityCompleted', taskId: meta.match.k, activityRef: ref, output: meta.params.output ?? null });
   },
-  'activity.retry_wait': ({ meta, base, store, commit }) => {
-    const ref = str(nodeAt(store, commit.tx, meta.match.k)?.props.activity_ref);
+  'activity.retry_wait': ({ meta, base, after }) => {
+    const ref = str(after(meta.match.k)?.props.activity_ref);
     return events(
       started(meta, base, ref),
       { ...base, type: 'ActivityFailed', taskId: meta.match.k, activityRef: ref, attempt: meta.params.attempt as number, error: meta.params.error ?? null, willRetry: true, retryAt: meta.params.retry_at as number },
@@ -88,13 +96,14 @@ const VIEWS: { readonly [rule: string]: View } = {
       { ...base, type: 'ActivityFailed', taskId: meta.match.k, activityRef: ref, attempt: meta.params.attempt as number, error: meta.params.error ?? null, willRetry: false },
     );
   },
+  // A BRANCH edge is part of the program graph, which never changes.
   'decision.choose': ({ meta, base, store, commit }) => ({ ...base, type: 'DecisionMade', step: meta.match.s, branch: (store.at(commit.tx).getEdge(meta.match.br)?.props.index as number) ?? null }),
   'decision.skip': ({ meta, base }) => ({ ...base, type: 'DecisionMade', step: meta.match.s, branch: null }),
-  'wait.timer': ({ meta, base, store, commit }) => ({
+  'wait.timer': ({ meta, base, after }) => ({
     ...base,
     type: 'TimerScheduled',
     timerId: meta.created.x,
-    fireAt: nodeAt(store, commit.tx, meta.created.x)?.props.fire_at as number,
+    fireAt: after(meta.created.x)?.props.fire_at as number,
   }),
   'timer.fire': ({ meta, base }) => ({ ...base, type: 'TimerFired', timerId: meta.match.x }),
   'wait.receive': ({ meta, base, store, commit }) => {
@@ -109,11 +118,11 @@ const VIEWS: { readonly [rule: string]: View } = {
     const x = nodeAt(store, commit.parentTx, meta.match.x);
     return { ...base, type: 'WaitTimedOut', waitId: meta.match.x, kind: str(x?.props.kind), name: str(x?.props.name) };
   },
-  'subworkflow.started': ({ meta, base, store, commit }) => ({
+  'subworkflow.started': ({ meta, base, after }) => ({
     ...base,
     type: 'SubworkflowStarted',
     callId: meta.match.x,
-    workflowRef: str(nodeAt(store, commit.tx, meta.match.x)?.props.workflow_ref),
+    workflowRef: str(after(meta.match.x)?.props.workflow_ref),
     childExecutionId: str(meta.params.child),
   }),
   'subworkflow.complete': ({ meta, base, store, commit }) => ({
@@ -134,28 +143,30 @@ const VIEWS: { readonly [rule: string]: View } = {
     output: null,
     error: meta.params.error ?? null,
   }),
-  'saga.main_failed': ({ meta, base, store, commit }) => ({
+  'saga.main_failed': ({ meta, base, after }) => ({
     ...base,
     type: 'CompensationStarted',
     step: meta.match.ps,
-    error: nodeAt(store, commit.tx, meta.match.p)?.props.error ?? null,
+    error: after(meta.match.p)?.props.error ?? null,
   }),
   // A saga cancelled with the step around it compensates too (saga.cancelled).
-  'saga.cancelled': ({ meta, base, store, commit }) => ({
+  'saga.cancelled': ({ meta, base, after }) => ({
     ...base,
     type: 'CompensationStarted',
     step: meta.match.ps,
-    error: nodeAt(store, commit.tx, meta.match.s)?.props.error ?? null,
+    error: after(meta.match.s)?.props.error ?? null,
   }),
   'saga.compensation_done': ({ meta, base }) => ({ ...base, type: 'CompensationCompleted', step: meta.match.ps, compensated: true }),
   'saga.compensation_failed': ({ meta, base }) => ({ ...base, type: 'CompensationCompleted', step: meta.match.ps, compensated: false }),
-  'execution.complete': ({ meta, base, store, commit }) => {
-    const e = nodeAt(store, commit.tx, meta.match.e);
+  // A compensate activity that failed ends the saga's compensation too.
+  'saga.undo_failed': ({ meta, base }) => ({ ...base, type: 'CompensationCompleted', step: meta.match.ps, compensated: false }),
+  'execution.complete': ({ meta, base, after }) => {
+    const e = after(meta.match.e);
     if (e?.props.status === 'cancelled') return { ...base, type: 'WorkflowCancelled' };
     return { ...base, type: 'WorkflowCompleted', outputs: e?.props.outputs === undefined ? null : inDeclaredOrder(e.props.outputs, e.props.output_spec) };
   },
-  'execution.fail': ({ meta, base, store, commit }) => {
-    const e = nodeAt(store, commit.tx, meta.match.e);
+  'execution.fail': ({ meta, base, after }) => {
+    const e = after(meta.match.e);
     // A cancel that let the sagas compensate ends here too.
     return e?.props.status === 'cancelled' ? { ...base, type: 'WorkflowCancelled' } : { ...base, type: 'WorkflowFailed', error: e?.props.error ?? null };
   },
@@ -169,19 +180,54 @@ const VIEWS: { readonly [rule: string]: View } = {
 
 /**
  * The typed events a commit stands for, one per rule application that has a
- * view (token moves have none). State is read at the commit (created
- * elements) or at its parent (consumed elements).
+ * view (token moves have none). Each view reads the elements it consumed at
+ * the commit's parent, and the ones it made or changed as its application
+ * left them: at the commit, unless a later application of the same commit
+ * matched them (changed or dropped them); then, given the rules, by applying
+ * the commit's applications again, up to this one, on a scratch transaction
+ * over the parent (`Store.scratch`). Without the rules such a read falls back
+ * to the commit.
  */
-export function eventsOf(store: Store, commit: CommitInfo): WorkflowEvent[] {
+export function eventsOf(store: Store, commit: CommitInfo, rules?: ReadonlyMap<string, Rule>): WorkflowEvent[] {
   const meta = commit.meta as unknown as StepMeta | null;
   if (meta === null || typeof meta !== 'object' || typeof meta.execution !== 'string' || !Array.isArray(meta.applications)) return [];
+  const apps = meta.applications;
+  let atCommit: GraphView | undefined;
+  let scratch: { tx: Transaction; applied: number; failed: boolean } | undefined;
+  /** The graph after applications 0..i, or undefined if they do not apply again. */
+  const stateAfter = (i: number): GraphView | undefined => {
+    if (rules === undefined) return undefined;
+    scratch ??= { tx: store.scratch(commit.parentTx), applied: 0, failed: false };
+    for (; !scratch.failed && scratch.applied <= i; scratch.applied++) {
+      const rec = apps[scratch.applied];
+      const rule = rules.get(rec.rule);
+      try {
+        if (rule === undefined || applyInTx(scratch.tx, rule, { params: rec.params, match: rec.match, created: rec.created }) === undefined) scratch.failed = true;
+      } catch {
+        scratch.failed = true;
+      }
+    }
+    return scratch.failed ? undefined : scratch.tx;
+  };
   const out: WorkflowEvent[] = [];
-  for (const app of meta.applications) {
+  for (let i = 0; i < apps.length; i++) {
+    const app = apps[i];
     const view = VIEWS[app.rule];
     if (view === undefined) continue;
-    const ev = view({ store, commit, meta: app, base: { tx: commit.tx, time: commit.time, executionId: meta.execution, rule: app.rule } });
+    const after = (id: string | undefined): NodeRecord | undefined => {
+      if (id === undefined) return undefined;
+      let later = false;
+      for (let j = i + 1; j < apps.length && !later; j++) for (const k in apps[j].match) if (apps[j].match[k] === id) later = true;
+      if (later) {
+        const s = stateAfter(i);
+        if (s !== undefined) return s.getNode(id);
+      }
+      return (atCommit ??= store.at(commit.tx)).getNode(id);
+    };
+    const ev = view({ store, commit, meta: app, base: { tx: commit.tx, time: commit.time, executionId: meta.execution, rule: app.rule }, after });
     if (Array.isArray(ev)) out.push(...(ev as readonly WorkflowEvent[]));
     else if (ev !== undefined) out.push(ev as WorkflowEvent);
   }
+  scratch?.tx.abort();
   return out;
 }

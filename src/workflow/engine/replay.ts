@@ -1,9 +1,13 @@
 import { Store } from '../../graph/index.ts';
 import type { Json, TxId } from '../../graph/index.ts';
 import { applyInTx, RuleError } from '../../rules/index.ts';
+import { buildRuleSet } from '../compiler/index.ts';
+import type { Predicate } from '../compiler/index.ts';
 import { collectPatches } from '../compiler/execution-data.ts';
 import type { DataPatch } from '../compiler/execution-data.ts';
+import { compileRule } from './apply.ts';
 import type { Rule, StepMeta } from './apply.ts';
+import { RECOVERY_RULES } from './recovery.ts';
 import { EngineError } from './errors.ts';
 
 export interface ReplayResult {
@@ -11,6 +15,18 @@ export interface ReplayResult {
   readonly store: Store;
   /** Commits replayed, each with its root CID checked. */
   readonly verified: number;
+}
+
+/**
+ * Every rule this build's engines record in a log, by name: what a replay,
+ * or an event view that needs a step's state, applies again. Decisions by a
+ * registered predicate call `predicates`.
+ */
+export function logRules(predicates: (name: string) => Predicate | undefined): Map<string, Rule> {
+  const set = buildRuleSet({ predicates });
+  const m = new Map<string, Rule>();
+  for (const def of [...Object.values(set.facts), ...set.internal, ...RECOVERY_RULES]) m.set(def.name, compileRule(def));
+  return m;
 }
 
 /**
