@@ -128,7 +128,7 @@ interface LiveExecution {
   /** Sub-workflow calls started: Call node id -> child execution id. */
   readonly calls: Map<string, string>;
   /** Clock timers by key, with the graph node whose removal disarms them. */
-  readonly armed: Map<string, { readonly handle: TimerHandle; readonly node: string | undefined }>;
+  readonly armed: Map<string, { readonly handle: TimerHandle; readonly node: string | undefined; readonly fire: () => void }>;
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled', 'timed_out']);
@@ -763,7 +763,32 @@ export class WorkflowEngine {
    * are re-armed (those already due fire at once), sub-workflow calls are
    * reconnected to their children, the workflow timeout is re-armed.
    */
+  /**
+   * While resuming: deadlines that fell due while the engine was down, to be
+   * applied before `registerWorkflow` returns (a signal sent right after must
+   * not beat a wait's timeout that passed before it).
+   */
+  private overdue: { at: number; execution: string; key: string }[] | null = null;
+
   private resume(key: string): void {
+    this.overdue = [];
+    try {
+      this.resumeExecutions(key);
+    } finally {
+      const due = this.overdue.sort((a, b) => a.at - b.at);
+      this.overdue = null;
+      // In deadline order, as their timers would have fired; one another's facts may disarm them.
+      for (const d of due) {
+        const a = this.liveExecs.get(d.execution)?.armed.get(d.key);
+        if (a === undefined) continue;
+        this.clock.clearTimer(a.handle);
+        this.liveExecs.get(d.execution)?.armed.delete(d.key);
+        a.fire();
+      }
+    }
+  }
+
+  private resumeExecutions(key: string): void {
     const head = this.store.head();
     const execs: NodeRecord[] = [];
     head.forEachNodeWithLabel('Execution', (n) => void (n.props.status === 'running' && n.props.workflow === key && execs.push(n)));
@@ -777,6 +802,14 @@ export class WorkflowEngine {
     for (const e of execs) {
       const id = e.id;
       this.execWorkflow.set(id, key);
+      // A child whose parent no longer waits for it (the parent ended or was cancelled while this
+      // child's workflow was not registered, or a crash came between the two cancels) is
+      // cancelled, before any of its work runs again.
+      const parent = e.props.parent as { execution: string; call: string } | null | undefined;
+      if (parent && !head.hasNode(parent.call)) {
+        this.cancel(id);
+        continue;
+      }
       const live = this.live(id);
       const tasks: NodeRecord[] = [];
       const calls: NodeRecord[] = [];
@@ -787,20 +820,16 @@ export class WorkflowEngine {
           else if (x?.labels[0] === 'Call') calls.push(x);
         });
       });
-      for (const k of tasks) {
-        if (k.props.status === 'scheduled') {
-          this.step(id, this.recovery.get('activity.interrupted')!, { k: k.id }, { attempt: ((k.props.attempt as number) ?? 0) + 1 });
-        } else if (k.props.status === 'backoff' && typeof k.props.retry_at === 'number') {
-          this.arm(id, `retry:${k.id}`, k.id, k.props.retry_at, () => this.fact(id, 'activity.retry', { k: k.id }, {}));
-        }
-      }
+      // Calls first: a recovery step below performs the execution's effects, which would start
+      // a second child for a pending call whose child already runs.
+      const reconnect: [call: string, child: string][] = [];
       for (const c of calls) {
         if (c.props.status === 'pending') {
           const child = childOf.get(c.id);
           const ref = c.props.workflow_ref as string;
           if (child !== undefined) {
             live.calls.set(c.id, child);
-            this.fact(id, 'subworkflow.started', { x: c.id }, { child });
+            reconnect.push([c.id, child]);
           } else if (!this.latest.has(ref)) {
             // The application may register the child workflow after the parent: wait for it
             // rather than fail the call (a fresh call to an unregistered workflow still fails).
@@ -813,6 +842,14 @@ export class WorkflowEngine {
           live.calls.set(c.id, c.props.child);
         }
       }
+      for (const k of tasks) {
+        if (k.props.status === 'scheduled') {
+          this.step(id, this.recovery.get('activity.interrupted')!, { k: k.id }, { attempt: ((k.props.attempt as number) ?? 0) + 1 });
+        } else if (k.props.status === 'backoff' && typeof k.props.retry_at === 'number') {
+          this.arm(id, `retry:${k.id}`, k.id, k.props.retry_at, () => this.fact(id, 'activity.retry', { k: k.id }, {}));
+        }
+      }
+      for (const [call, child] of reconnect) this.fact(id, 'subworkflow.started', { x: call }, { child });
       // A timeout that has fired already (`timed_out_at`) is not armed again: its sagas are compensating.
       if (wfNode !== undefined && typeof wfNode.props.timeout_ms === 'number' && typeof e.props.started_at === 'number' && e.props.timed_out_at === undefined) {
         this.armTimeout(id, e.props.started_at + wfNode.props.timeout_ms);
@@ -968,7 +1005,8 @@ export class WorkflowEngine {
     for (const [id, child] of live.calls) {
       if (!head.hasNode(id)) {
         live.calls.delete(id);
-        if (child !== '') this.cancel(child);
+        // A child of a workflow not registered yet is cancelled when it is (resume).
+        if (child !== '' && this.keyOf(child) !== undefined) this.cancel(child);
       }
     }
     for (const [key, a] of live.armed) {
@@ -1035,7 +1073,8 @@ export class WorkflowEngine {
       live.armed.delete(key);
       fn();
     });
-    live.armed.set(key, { handle, node });
+    live.armed.set(key, { handle, node, fire: fn });
+    if (this.overdue !== null && at <= this.clock.now()) this.overdue.push({ at, execution: execId, key });
   }
 
   private startAttempt(execId: string, task: NodeRecord): void {
