@@ -1,5 +1,7 @@
 // Bad input: a non-zero exit and one clear sentence on stderr that names the place; no stack unless --debug.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { itonami, oneLine, SEEDS, tempDir, USER, write } from './_helpers.ts';
 
 const VALID_HEAD = `{ workflow: { id: "w", name: "W", version: "1", inputs: [], outputs: [],`;
@@ -98,6 +100,14 @@ describe('itonami on bad input', { timeout: 180_000 }, () => {
       expect(w.code).toBe(2);
       expect(oneLine(w.stderr)).toBe('itonami: the query updates the graph (CREATE, SET, REMOVE, DELETE or MERGE): itonami query only reads, it never writes through GQL');
     }
+    // `run --query` is held to the same rules, before the run writes anything.
+    const runTwice = itonami(['run', `${SEEDS}/simple_sequence.kotoba`, '-i', JSON.stringify(USER), '--store', 'never-made.db', '--at-tx', '2', '-q', 'AT TX 5 MATCH (n) RETURN count(*) AS c'], dir);
+    expect(runTwice.code).toBe(2);
+    expect(oneLine(runTwice.stderr)).toBe("itonami: --at-tx 2 and the query's own AT TX disagree: give the TxId once");
+    const runUpdate = itonami(['run', `${SEEDS}/simple_sequence.kotoba`, '-i', JSON.stringify(USER), '--store', 'never-made.db', '-q', 'CREATE (n:Foo) RETURN n'], dir);
+    expect(runUpdate.code).toBe(2);
+    expect(oneLine(runUpdate.stderr)).toBe('itonami: the query updates the graph (CREATE, SET, REMOVE, DELETE or MERGE): itonami run only reads, it never writes through GQL');
+    expect(existsSync(join(dir, 'never-made.db'))).toBe(false);
     // A syntax error in an activities module names its place.
     write(dir, 'broken-acts.mts', 'export default {\n');
     const acts = itonami(['run', `${SEEDS}/simple_sequence.kotoba`, '--activities', './broken-acts.mts', '-i', JSON.stringify(USER), '--store', 'memory'], dir);

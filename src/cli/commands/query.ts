@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { CliError } from '../errors.ts';
+import { checkReadQuery } from '../read-query.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { FORMATS, render } from '../format.ts';
 import type { Format } from '../format.ts';
@@ -32,13 +33,8 @@ See docs/execution-graph.md for the labels and properties of the execution graph
       const at = opts.atTx === undefined ? undefined : parseTxArg('--at-tx', opts.atTx);
       const params = opts.params === undefined ? {} : parseJsonArg('--params', opts.params);
       if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new CliError('USAGE', '--params: expected a JSON object');
-      const { prepare, queryAt } = await import('../../gql/index.ts');
-      const prepared = prepare(gql); // a syntax error is reported before the store is opened
-      if (prepared.compiled.updating) throw new CliError('USAGE', 'the query updates the graph (CREATE, SET, REMOVE, DELETE or MERGE): itonami query only reads, it never writes through GQL');
-      const textAt = prepared.compiled.atTx;
-      if (at !== undefined && textAt !== null && !('literal' in textAt && textAt.literal === at)) {
-        throw new CliError('USAGE', `--at-tx ${at} and the query's own AT TX disagree: give the TxId once`);
-      }
+      const { queryAt } = await import('../../gql/index.ts');
+      await checkReadQuery('query', gql, at); // reported before the store is opened
       const engine = await openPersistent('query', opts);
       if (at !== undefined && at > engine.store.headTx) {
         await engine.close();

@@ -4,6 +4,7 @@ import { Option } from 'commander';
 import type { Json } from '../../graph/index.ts';
 import type { ExecutionSnapshot } from '../../workflow/index.ts';
 import { CliError } from '../errors.ts';
+import { checkReadQuery } from '../read-query.ts';
 import { describeSteps, errorText, historyRows } from '../events-view.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { FORMATS, formatElapsed, render, toJson } from '../format.ts';
@@ -71,7 +72,7 @@ Examples:
 
 async function run(file: string, opts: RunOptions): Promise<number> {
   // The engine's layers load on demand, so that --help and usage errors answer at once.
-  const [{ loadWorkflowFile, parseDuration }, { prepare, queryAt }, { checkActivities, exampleActivities, loadActivities }, { openEngine, RunClock }] = await Promise.all([
+  const [{ loadWorkflowFile, parseDuration }, { queryAt }, { checkActivities, exampleActivities, loadActivities }, { openEngine, RunClock }] = await Promise.all([
     import('../../workflow/index.ts'),
     import('../../gql/index.ts'),
     import('../activities-module.ts'),
@@ -102,7 +103,7 @@ async function run(file: string, opts: RunOptions): Promise<number> {
     }
   }
   const atTx = opts.atTx === undefined ? undefined : parseTxArg('--at-tx', opts.atTx);
-  for (const q of opts.query) prepare(q); // bad queries fail before anything runs
+  for (const q of opts.query) await checkReadQuery('run', q, atTx); // bad queries fail before anything runs
 
   const ir = await loadWorkflowFile(file, { extVars });
   const activities = opts.activities === undefined ? exampleActivities() : await loadActivities(opts.activities);
