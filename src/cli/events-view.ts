@@ -74,9 +74,12 @@ export interface ActivitySummary {
   readonly done: number;
   readonly retries: number;
   readonly failed: number;
+  /** Tasks the graph dropped without an outcome (a cancelled or losing branch, a compensation). */
+  readonly cancelled: number;
 }
 
-export function activitySummary(events: readonly WorkflowEvent[]): ActivitySummary {
+/** `exists(taskId)`: whether the Task is still in the graph; an open one that is not was dropped. */
+export function activitySummary(events: readonly WorkflowEvent[], exists: (taskId: string) => boolean): ActivitySummary {
   const open = new Map<string, string>();
   let scheduled = 0;
   let done = 0;
@@ -97,7 +100,13 @@ export function activitySummary(events: readonly WorkflowEvent[]): ActivitySumma
       }
     }
   }
-  return { scheduled, running: [...open.values()], done, retries, failed };
+  const running: string[] = [];
+  let cancelled = 0;
+  for (const [task, ref] of open) {
+    if (exists(task)) running.push(ref);
+    else cancelled++;
+  }
+  return { scheduled, running, done, retries, failed, cancelled };
 }
 
 /** Current steps of the live tokens: the leaves (document paths, or Step ids with `ids`), sorted, without duplicates. */

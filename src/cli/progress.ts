@@ -43,11 +43,11 @@ export class Progress {
   private draw(): void {
     const s = this.engine.getExecution(this.id);
     if (s === undefined) return;
-    const a = activitySummary(this.engine.getEventHistory(this.id));
+    const head = this.engine.store.head();
+    const a = activitySummary(this.engine.getEventHistory(this.id), (task) => head.hasNode(task));
     const wall = Date.now() - this.wallStart;
     const clock = this.engine.clock.now() - this.clockStart;
     const time = Math.abs(clock - wall) > 1000 ? `${formatElapsed(wall)} (clock +${formatElapsed(clock)})` : formatElapsed(wall);
-    const head = this.engine.store.head();
     const steps = currentSteps(s, true).map((id) => stepLabel(head, id));
     const width = Math.max(40, (this.out.columns ?? 100) - 1);
     const cut = (t: string) => (t.length > width ? `${t.slice(0, width - 1)}…` : t);

@@ -35,14 +35,15 @@ export function statusCommand(program: Command, action: Action): void {
         await engine.close();
         return ExitCode.OK;
       }
-      const a = activitySummary(engine.getEventHistory(id));
+      const head = engine.store.head();
+      const a = activitySummary(engine.getEventHistory(id), (task) => head.hasNode(task));
       const lines = [
         `execution  ${s.id}`,
         `workflow   ${s.workflowKey}`,
         `status     ${s.status}`,
         `started    ${new Date(s.startedAt).toISOString()}${s.endedAt === null ? '' : `   ended ${new Date(s.endedAt).toISOString()}`}`,
         `steps      ${describeSteps(engine.store.head(), s)}`,
-        `activities ${a.done} done, ${a.running.length} running${a.running.length > 0 ? ` (${a.running.join(', ')})` : ''}, ${a.retries} retries, ${a.failed} failed`,
+        `activities ${a.done} done, ${a.running.length} running${a.running.length > 0 ? ` (${a.running.join(', ')})` : ''}, ${a.retries} retries, ${a.failed} failed${a.cancelled > 0 ? `, ${a.cancelled} cancelled` : ''}`,
         s.status === 'completed' ? `outputs    ${toJson(s.outputs)}` : s.error !== null ? `error      ${errorText(s.error)}` : '',
         `tx         ${s.tx}`,
       ].filter((l) => l !== '');
