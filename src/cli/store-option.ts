@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SystemClock, VirtualClock, WorkflowEngine } from '../workflow/index.ts';
 import type { Clock, ExecutionSnapshot } from '../workflow/index.ts';
@@ -13,6 +13,16 @@ export function storageSpec(store: string): string {
   const path = store.startsWith('sqlite:') ? store.slice('sqlite:'.length) : store;
   if (path === '') throw new CliError('USAGE', '--store: expected "memory" or a file path');
   return `sqlite:${resolve(path)}`;
+}
+
+/**
+ * `--postgres <url>` (or `ITONAMI_POSTGRES`) as the distributed engine's
+ * storage spec; a `postgres:` prefix is optional.
+ */
+export function postgresSpec(url: string): string {
+  const bare = url.startsWith('postgres:') && !url.startsWith('postgres://') ? url.slice('postgres:'.length) : url;
+  if (!/^postgres(ql)?:\/\/./.test(bare)) throw new CliError('USAGE', `--postgres ${JSON.stringify(url)}: expected a URL such as postgres://user:pass@host/db`);
+  return `postgres:${bare}`;
 }
 
 export interface OpenOptions {
@@ -34,8 +44,14 @@ export async function openEngine(options: OpenOptions): Promise<WorkflowEngine> 
       `itonami ${options.command}: the memory store keeps nothing between commands, so there is nothing to read; pass --store <file> (a SQLite store that "itonami run --store <file>" wrote), or use "itonami run --query/--history/--replay" to do it in the same process`,
     );
   }
-  if (spec !== 'memory' && options.persistent === true && !existsSync(spec.slice('sqlite:'.length))) {
-    throw new CliError('STORE_REQUIRED', `itonami ${options.command}: no store at ${options.store} ("itonami run --store ${options.store} <file.kotoba>" creates one)`);
+  if (spec !== 'memory') {
+    const path = spec.slice('sqlite:'.length);
+    const st = existsSync(path) ? statSync(path) : undefined;
+    if (st?.isDirectory() === true) throw new CliError('USAGE', `--store ${options.store}: a directory, not a store file`);
+    // A command that only reads a store neither creates one nor turns an empty file into one.
+    if (options.persistent === true && (st === undefined || st.size === 0)) {
+      throw new CliError('STORE_REQUIRED', `itonami ${options.command}: no store at ${options.store}${st === undefined ? '' : ' (an empty file)'} ("itonami run --store ${options.store} <file.kotoba>" creates one)`);
+    }
   }
   let b = WorkflowEngine.builder();
   try {

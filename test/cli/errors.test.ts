@@ -1,6 +1,6 @@
 // Bad input: a non-zero exit and one clear sentence on stderr that names the place; no stack unless --debug.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { itonami, oneLine, SEEDS, tempDir, USER, write } from './_helpers.ts';
 
@@ -72,15 +72,29 @@ describe('itonami on bad input', { timeout: 180_000 }, () => {
     expect(garbage.code).toBe(2);
     expect(oneLine(garbage.stderr)).not.toMatch(/internal error/);
     expect(oneLine(garbage.stderr)).toMatch(/garbage\.db/);
+    // An empty file is no store, and a read leaves it empty; a directory is no store file.
+    write(dir, 'empty.db', '');
+    const empty = itonami(['status', '--store', 'empty.db'], dir);
+    expect(empty.code).toBe(2);
+    expect(oneLine(empty.stderr)).toBe('itonami status: no store at empty.db (an empty file) ("itonami run --store empty.db <file.kotoba>" creates one)');
+    expect(statSync(join(dir, 'empty.db')).size).toBe(0);
+    mkdirSync(join(dir, 'a-dir'), { recursive: true });
+    for (const args of [['status'], ['run', `${SEEDS}/simple_sequence.kotoba`, '-i', JSON.stringify(USER)]]) {
+      const d = itonami([...args, '--store', 'a-dir'], dir);
+      expect(d.code).toBe(2);
+      expect(oneLine(d.stderr)).toBe('itonami: --store a-dir: a directory, not a store file');
+    }
   });
 
   it('bad options and inputs', () => {
     const json = itonami(['run', `${SEEDS}/simple_sequence.kotoba`, '-i', '{"username":'], dir);
     expect(json.code).toBe(2);
     expect(oneLine(json.stderr)).toMatch(/^itonami: --input: not valid JSON/);
-    const inputs = itonami(['run', `${SEEDS}/simple_sequence.kotoba`, '-i', '{"username":"ada"}', '--store', 'memory'], dir);
+    const inputs = itonami(['run', `${SEEDS}/simple_sequence.kotoba`, '-i', '{"username":"ada"}', '--store', 'not-made.db'], dir);
     expect(inputs.code).toBe(2);
     expect(oneLine(inputs.stderr)).toMatch(/email/);
+    // Refused before the store is made.
+    expect(existsSync(join(dir, 'not-made.db'))).toBe(false);
     const tx = itonami(['query', 'MATCH (n) RETURN n', '--at-tx', 'yesterday', '--store', 'errors.db'], dir);
     expect(tx.code).toBe(2);
     expect(oneLine(tx.stderr)).toBe('itonami: --at-tx "yesterday": expected a TxId (a non-negative integer)');
@@ -122,6 +136,11 @@ describe('itonami on bad input', { timeout: 180_000 }, () => {
     const r = itonami(['worker'], dir, { ITONAMI_POSTGRES: '' });
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toBe('itonami worker: --postgres <url> is required (or set ITONAMI_POSTGRES)');
+    for (const cmd of [['worker'], ['cluster', 'health']]) {
+      const bad = itonami([...cmd, '--postgres', 'notaurl'], dir, { ITONAMI_POSTGRES: '' });
+      expect(bad.code).toBe(2);
+      expect(oneLine(bad.stderr)).toBe('itonami: --postgres "notaurl": expected a URL such as postgres://user:pass@host/db');
+    }
   });
 
   it('worker refuses a retention that is not an integer >= 0, naming the option', () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
+import { postgresSpec } from '../store-option.ts';
 import { ClusterError } from '../../workflow/cluster/errors.ts';
 import { historyRows } from '../events-view.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -17,7 +18,7 @@ interface ClusterOptions {
 function spec(opts: ClusterOptions): string {
   const url = opts.postgres ?? (process.env.ITONAMI_POSTGRES || undefined);
   if (url === undefined) throw new CliError('USAGE', 'itonami cluster: --postgres <url> is required (or set ITONAMI_POSTGRES)');
-  return url.startsWith('postgres:') && !url.startsWith('postgres://') ? url : `postgres:${url}`;
+  return postgresSpec(url);
 }
 
 async function connect(opts: ClusterOptions) {

@@ -72,8 +72,8 @@ Examples:
 
 async function run(file: string, opts: RunOptions): Promise<number> {
   // The engine's layers load on demand, so that --help and usage errors answer at once.
-  const [{ loadWorkflowFile, parseDuration }, { queryAt }, { checkActivities, exampleActivities, loadActivities }, { openEngine, RunClock }] = await Promise.all([
-    import('../../workflow/index.ts'),
+  const [{ loadWorkflowFile, parseDuration, validateInputs }, { queryAt }, { checkActivities, exampleActivities, loadActivities }, { openEngine, RunClock }] = await Promise.all([
+    import('../../workflow/ir/index.ts'),
     import('../../gql/index.ts'),
     import('../activities-module.ts'),
     import('../store-option.ts'),
@@ -108,6 +108,7 @@ async function run(file: string, opts: RunOptions): Promise<number> {
   const ir = await loadWorkflowFile(file, { extVars });
   const activities = opts.activities === undefined ? exampleActivities() : await loadActivities(opts.activities);
   checkActivities(ir, activities, basename(file));
+  validateInputs(ir.inputs, inputs as Record<string, unknown>, { workflowId: ir.id }); // before the store is made
   const clock = new RunClock(opts.virtualClock === true);
   const engine = await openEngine({ store: opts.store, activities, clock, command: 'run' });
   const wallStart = Date.now();

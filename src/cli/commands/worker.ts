@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
+import { postgresSpec } from '../store-option.ts';
 import { ClusterError } from '../../workflow/cluster/errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { writeErr, writeOut } from '../output.ts';
@@ -70,7 +71,7 @@ export function workerCommand(program: Command, action: Action): void {
         const acts = opts.activities === undefined ? exampleActivities() : await loadActivities(opts.activities);
         const irs = await Promise.all((opts.workflow ?? []).map((f) => loadWorkflowFile(f)));
         const log = opts.quiet === true ? undefined : (line: string) => void writeErr(`${new Date().toISOString()} ${line}\n`);
-        let builder = DistributedEngine.builder().withStorage(url.startsWith('postgres:') && !url.startsWith('postgres://') ? url : `postgres:${url}`).withActivities(acts.registry).withBalancer(balancer);
+        let builder = DistributedEngine.builder().withStorage(postgresSpec(url)).withActivities(acts.registry).withBalancer(balancer);
         for (const [name, fn] of Object.entries(acts.predicates)) builder = builder.withPredicate(name, fn);
         for (const ir of irs) builder = builder.withWorkflow(ir);
         const engine = await builder.build().catch((e: unknown) => {
