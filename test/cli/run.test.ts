@@ -79,6 +79,11 @@ describe('itonami run', { timeout: 180_000 }, () => {
     const r = itonami(['run', `${SEEDS}/complex_workflow.kotoba`, '-i', JSON.stringify(doc('medium')), '--store', 'memory', '--wait', 'PT0.5S'], dir);
     expect(r.code).toBe(4);
     expect(oneLine(r.stderr)).toMatch(/^gave up after PT0\.5S: execution \S+ is still running \(at .*\(strategy\.strategies\[1\]\.conditions\[1\]\.branch/);
+    const j = itonami(['run', `${SEEDS}/complex_workflow.kotoba`, '-i', JSON.stringify(doc('medium')), '--store', 'memory', '--wait', 'PT0.5S', '--json'], dir);
+    expect(j.code).toBe(4);
+    const out = JSON.parse(j.stdout) as Record<string, unknown>;
+    expect(Object.keys(out)).toEqual(['executionId', 'workflowId', 'workflowKey', 'status', 'outputs', 'error', 'startedAt', 'endedAt', 'wallMs', 'tx', 'cid', 'store', 'gaveUpAfterMs']);
+    expect([out.status, out.endedAt, out.gaveUpAfterMs, out.store]).toEqual(['running', null, 500, 'memory']);
   });
 
   it('--help lists the options and the exit codes', () => {

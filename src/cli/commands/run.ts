@@ -142,7 +142,10 @@ async function run(file: string, opts: RunOptions): Promise<number> {
     if ((e as { code?: unknown }).code !== 'WAIT_TIMEOUT') throw e;
     progress?.stop();
     const s = engine.getExecution(id)!;
-    if (opts.json === true) await writeOut(`${toJson({ executionId: id, workflowId: s.workflowId, status: s.status, gaveUpAfterMs: waitMs, tx: engine.store.headTx })}\n`);
+    if (opts.json === true) {
+      const out = { executionId: id, workflowId: s.workflowId, workflowKey: s.workflowKey, status: s.status, outputs: s.outputs, error: s.error, startedAt: s.startedAt, endedAt: s.endedAt };
+      await writeOut(`${toJson({ ...out, wallMs: Date.now() - wallStart, tx: engine.store.headTx, cid: engine.store.cid().toString(), store: opts.store, gaveUpAfterMs: waitMs })}\n`);
+    }
     else await writeErr(`gave up after ${opts.wait}: execution ${id} is still ${s.status}${s.tokens.length > 0 ? ` (at ${describeSteps(engine.store.head(), s)})` : ''}\n`);
     await engine.close();
     return ExitCode.STILL_RUNNING;
