@@ -1,4 +1,8 @@
 // The tour on a durable store: run, then status, history, query at a past TxId, replay, event, cancel, each a separate process.
+import { createHash } from 'node:crypto';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { doc, itonami, oneLine, ORDER, SEEDS, tempDir, write } from './_helpers.ts';
 
@@ -55,6 +59,19 @@ describe('itonami commands on a SQLite store', { timeout: 240_000 }, () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^replay ${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 8 commits \\(tx 1\\.\\.8\\) re-derived, every root CID matches; root bafy\\S+; rebuilt status completed, same state\\n$`));
+  });
+
+  it('replay of a log whose data was altered (digest recomputed) exits 3 naming the TxId; with --json the report says so too', () => {
+    copyFileSync(join(dir, 'tour.db'), join(dir, 'altered.db'));
+    const db = new Database(join(dir, 'altered.db'));
+    const row = db.prepare("SELECT tx, bytes FROM commits WHERE CAST(bytes AS TEXT) LIKE '%\"status\":\"scheduled\"%' ORDER BY tx LIMIT 1").get() as { tx: number; bytes: Buffer };
+    const bytes = Buffer.from(row.bytes.toString('utf8').replace('"status":"scheduled"', '"status":"scheduleD"'), 'utf8');
+    db.prepare('UPDATE commits SET bytes = ?, digest = ? WHERE tx = ?').run(bytes, createHash('sha256').update(bytes).digest(), row.tx);
+    db.close();
+    const r = itonami(['replay', id, '--store', 'altered.db', '--json'], dir);
+    expect(r.code).toBe(3);
+    expect(oneLine(r.stderr)).toMatch(new RegExp(`^itonami: determinism mismatch: tx ${row.tx}: root CID \\S+ differs from the recorded \\S+$`));
+    expect(JSON.parse(r.stdout)).toEqual({ executionId: id, sameState: false, mismatch: expect.stringMatching(new RegExp(`tx ${row.tx}: root CID`)) });
   });
 
   it('an execution left waiting is moved on by `event` (resumed from the store) and stopped by `cancel`', () => {

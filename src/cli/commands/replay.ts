@@ -18,7 +18,15 @@ export function replayCommand(program: Command, action: Action): void {
     action(async () => {
       const engine = await openPersistent('replay', opts);
       const recorded = requireExecution(engine, id);
-      const r = replayCheck(engine, id, recorded);
+      let r;
+      try {
+        r = replayCheck(engine, id, recorded);
+      } catch (e) {
+        // With --json a mismatch is a report too (stderr still says it, with exit 3).
+        if (opts.json !== true || (e as { code?: unknown }).code !== 'DETERMINISM') throw e;
+        await writeOut(`${toJson({ executionId: id, sameState: false, mismatch: (e as Error).message })}\n`);
+        throw e;
+      }
       await writeOut(opts.json === true ? `${toJson(r)}\n` : `${replayLine(r)}\n`);
       await engine.close();
       return r.sameState ? ExitCode.OK : ExitCode.DETERMINISM;
