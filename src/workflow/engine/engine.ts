@@ -1103,6 +1103,8 @@ export class WorkflowEngine {
       try {
         const policy = mergeRetryPolicy(retryLayerFromProps(step.props.retry_policy), activity?.retryPolicy, retryLayerFromProps(wf.props.retry_policy));
         delay = nextRetryDelay(policy, attempt, error.code, error.retryable);
+        // The workflow said this code is not retried: the error it records says so too.
+        if (error.retryable && policy.nonRetryableErrors.includes(error.code)) err = { ...(error as unknown as { [k: string]: Json }), retryable: false };
       } catch (e) {
         // An invalid merged policy (an activity registered after the workflow was checked): the step fails, the engine goes on.
         if (!(e instanceof RetryPolicyError)) throw e;

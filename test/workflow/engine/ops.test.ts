@@ -130,6 +130,8 @@ describe('retries', () => {
     const { done, log } = await runOnce(act('a', { retry_policy: { non_retryable_errors: ['NOPE'] } }), { a: fail('NOPE', true) }, { extra: { retry_policy: { maximum_attempts: 5 } } });
     expect(done.status).toBe('failed');
     expect(log).toHaveLength(1);
+    // The activity called it retryable; the policy did not retry it, and the recorded error says so.
+    expect(done.error).toMatchObject({ code: 'NOPE', retryable: false });
   });
 
   it('an attempt timeout aborts and retries (a hung attempt counts as in flight: drive the clock)', async () => {
