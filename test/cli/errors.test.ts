@@ -132,6 +132,15 @@ describe('itonami on bad input', { timeout: 180_000 }, () => {
     expect(oneLine(extVar.stderr)).toBe('itonami: --ext-var "wid": expected name=value (an empty value is name=)');
   });
 
+  it('a workflow changed under the same version names the file', () => {
+    const f1 = write(dir, 'w-v1.kotoba', `${VALID_HEAD} strategy: { op: "wait", condition: { type: "timer", duration: "PT1S" } } } }`);
+    const f2 = write(dir, 'w-v1-edited.kotoba', `${VALID_HEAD} strategy: { op: "wait", condition: { type: "timer", duration: "PT2S" } } } }`);
+    expect(itonami(['run', f1, '--store', 'changed.db', '--virtual-clock'], dir).code).toBe(0);
+    const r = itonami(['run', f2, '--store', 'changed.db', '--virtual-clock'], dir);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/^itonami: \S*w-v1-edited\.kotoba: workflow "w@1" is already in the store with a different definition/);
+  });
+
   it('worker without a database names the missing option', () => {
     const r = itonami(['worker'], dir, { ITONAMI_POSTGRES: '' });
     expect(r.code).toBe(2);

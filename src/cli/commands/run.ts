@@ -112,7 +112,14 @@ async function run(file: string, opts: RunOptions): Promise<number> {
   const clock = new RunClock(opts.virtualClock === true);
   const engine = await openEngine({ store: opts.store, activities, clock, command: 'run' });
   const wallStart = Date.now();
-  engine.registerWorkflow(ir);
+  try {
+    engine.registerWorkflow(ir);
+  } catch (e) {
+    await engine.close();
+    // Which file holds the changed definition.
+    if ((e as { code?: unknown }).code === 'WORKFLOW_CHANGED') throw new CliError('USAGE', `${file}: ${(e as Error).message.replace(/^WorkflowEngine\.registerWorkflow: /, '')}`, { cause: e });
+    throw e;
+  }
   const id = engine.startWorkflow(ir.id, inputs as Record<string, unknown>);
 
   for (const s of signals) engine.signal(id, s.name, s.payload);
