@@ -215,3 +215,24 @@ describe('label predicates on relationships', () => {
     expect(failure(store(graph), 'RETURN [1]:X').detail).toBe('InvalidArgumentType');
   });
 });
+
+describe('number conversions read decimal text only', () => {
+  it('toInteger and toFloat give null for 0x, 0b and 0o text (JavaScript number syntax), and read decimals and Infinity', () => {
+    const r = execute(store(), "RETURN toInteger('0b101') AS a, toInteger('0o17') AS b, toInteger('0x1F') AS c, toFloat('0b11') AS d, toInteger(' 42 ') AS e, toInteger('-1.9e1') AS f, toFloat('.5') AS g, toFloat('-Infinity') AS h").rows;
+    expect(r).toEqual([[null, null, null, null, 42, -19, 0.5, -Infinity]]);
+  });
+});
+
+describe('parameters', () => {
+  it('a Date (any class instance) is refused, not read as an empty map', () => {
+    expect(() => execute(store(), 'RETURN $p AS p', { p: new Date(0) })).toThrow(/parameter of type Date is not a GQL value/);
+    expect(execute(store(), 'RETURN $p.a AS a', { p: Object.assign(Object.create(null), { a: 1 }) }).rows).toEqual([[1]]);
+  });
+});
+
+describe('string functions count characters as size() does', () => {
+  it('substring, left, right and split by "" take code points; replace of "" matches at every boundary', () => {
+    const r = execute(store(), "WITH '😀a😀' AS s RETURN size(s) AS n, substring(s, 0, size(s)) AS whole, substring(s, 1) AS tail, left(s, 2) AS l, right(s, 1) AS r, split(s, '') AS cs, replace('abc', '', '-') AS rep, replace('', '', '-') AS rep0").rows;
+    expect(r).toEqual([[3, '😀a😀', 'a😀', '😀a', '😀', ['😀', 'a', '😀'], '-a-b-c-', '-']]);
+  });
+});

@@ -35,14 +35,17 @@ function strict1(fn: (x: Value, ctx: Ctx) => Value): FunctionDef {
   return { min: 1, max: 1, fn: (a, ctx) => fn1(a[0], ctx), fn1 };
 }
 
+/** A decimal number as Cypher's conversions read it (no `0x`/`0b`/`0o` prefixes, which JavaScript's Number takes). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function toInteger(v: Value): Value {
   if (typeof v === 'number' || typeof v === 'bigint') return v;
   if (v instanceof Float) return Number.isFinite(v.v) ? int(BigInt(Math.trunc(v.v))) : null;
   if (typeof v === 'string') {
     const t = v.trim();
     if (/^[+-]?\d+$/.test(t)) return int(BigInt(t));
-    const f = Number(t);
-    return t !== '' && Number.isFinite(f) ? int(BigInt(Math.trunc(f))) : null;
+    const f = DECIMAL.test(t) ? Number(t) : NaN;
+    return Number.isFinite(f) ? int(BigInt(Math.trunc(f))) : null;
   }
   if (typeof v === 'boolean') return v ? 1 : 0;
   return bad('toInteger', v);
@@ -53,8 +56,8 @@ function toFloat(v: Value): Value {
   if (v instanceof Float) return v;
   if (typeof v === 'string') {
     const t = v.trim();
-    const f = Number(t);
-    return t !== '' && !Number.isNaN(f) ? new Float(f) : /^[+-]?nan$/i.test(t) ? new Float(NaN) : null;
+    if (DECIMAL.test(t)) return new Float(Number(t));
+    return /^[+-]?infinity$/i.test(t) ? new Float(t.startsWith('-') ? -Infinity : Infinity) : /^[+-]?nan$/i.test(t) ? new Float(NaN) : null;
   }
   return bad('toFloat', v);
 }
@@ -99,6 +102,14 @@ function props(v: Value): MapValue {
 
 function alive(v: Value, ctx: Ctx, what: string): void {
   if (ctx.deleted !== undefined && (isNode(v) || isEdge(v)) && ctx.deleted.has(v.id)) throw new GqlDeletedEntityError(what);
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Characters `start` to `end` of `s`, counted as size() counts them (code points, not UTF-16 units). */
+function chars(s: string, start: number, end?: number): string {
+  if (!SURROGATE.test(s)) return s.substring(start, end);
+  return [...s].slice(start, end).join('');
 }
 
 function listOrNull(f: string, v: Value): Value[] {
@@ -156,12 +167,23 @@ const functions: Record<string, FunctionDef> = {
   split: {
     min: 2,
     max: 2,
-    fn: (a) => (a[0] === null || a[1] === null ? null : str('split', a[0]).split(str('split', a[1]))),
+    fn: (a) => {
+      if (a[0] === null || a[1] === null) return null;
+      const sep = str('split', a[1]);
+      // By characters (code points), as size() counts them.
+      return sep === '' ? [...str('split', a[0])] : str('split', a[0]).split(sep);
+    },
   },
   replace: {
     min: 3,
     max: 3,
-    fn: (a) => (a.some((x) => x === null) ? null : str('replace', a[0]).split(str('replace', a[1])).join(str('replace', a[2]))),
+    fn: (a) => {
+      if (a.some((x) => x === null)) return null;
+      const [s, search, by] = [str('replace', a[0]), str('replace', a[1]), str('replace', a[2])];
+      // An empty search matches at every character boundary, both ends included.
+      if (search === '') return s === '' ? by : by + [...s].join(by) + by;
+      return s.split(search).join(by);
+    },
   },
   substring: {
     min: 2,
@@ -174,9 +196,9 @@ const functions: Record<string, FunctionDef> = {
       if (a.length > 2) {
         const len = integer('substring', a[2]);
         if (len < 0) throw new GqlArgumentError('NegativeIntegerArgument', 'substring(): negative length');
-        return s.substring(start, start + len);
+        return chars(s, start, start + len);
       }
-      return s.substring(start);
+      return chars(s, start);
     },
   },
   left: {
@@ -187,7 +209,7 @@ const functions: Record<string, FunctionDef> = {
       if (a[1] === null) throw new GqlArgumentError('InvalidArgumentValue', 'left(): null length');
       const n = integer('left', a[1]);
       if (n < 0) throw new GqlArgumentError('NegativeIntegerArgument', 'left(): negative length');
-      return str('left', a[0]).substring(0, n);
+      return chars(str('left', a[0]), 0, n);
     },
   },
   right: {
@@ -199,7 +221,8 @@ const functions: Record<string, FunctionDef> = {
       const n = integer('right', a[1]);
       if (n < 0) throw new GqlArgumentError('NegativeIntegerArgument', 'right(): negative length');
       const s = str('right', a[0]);
-      return n >= s.length ? s : s.substring(s.length - n);
+      const size = SURROGATE.test(s) ? [...s].length : s.length;
+      return n >= size ? s : chars(s, size - n);
     },
   },
   tostring: strict1(toStringValue),

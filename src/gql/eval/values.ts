@@ -124,6 +124,9 @@ export function fromPublic(x: unknown): Value {
   if (x instanceof Float || x instanceof PathValue || x instanceof Map) return x as Value;
   if (Array.isArray(x)) return x.map(fromPublic);
   if (typeof x === 'object') {
+    // A map is a plain object; a Date, a class instance, is no GQL value (not an empty map).
+    const proto = Object.getPrototypeOf(x) as unknown;
+    if (proto !== Object.prototype && proto !== null) throw new GqlTypeError(`parameter of type ${(x as object).constructor?.name ?? 'object'} is not a GQL value (a map is a plain object)`);
     const m: MapValue = new Map();
     for (const [k, v] of Object.entries(x as object)) m.set(k, fromPublic(v));
     return m;
